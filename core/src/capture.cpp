@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include "ringdump/capture.h"
+
+#include <poll.h>
+
+#include <algorithm>
+#include <cerrno>
+
+#include "ringdump/system_info.h"
+
+namespace ringdump {
+namespace {
+
+// Longest sleep in poll(): bounds how late a stop flag, a deadline or a vanished interface is
+// noticed when no packet arrives.
+constexpr int kIdlePollMs = 200;
+
+}  // namespace
+
+Capture::Capture(std::vector<std::unique_ptr<Source>> sources, Sink& sink, SectionInfo section)
+    : sources_(std::move(sources)), sink_(sink), section_(std::move(section)) {}
+
+CaptureResult Capture::run(const StopConditions& conditions, const std::atomic<bool>& stop) {
+    CaptureResult result;
+    result.packets_per_source.assign(sources_.size(), 0);
+    PcapngWriter writer(sink_);
+    const std::uint64_t start_ns = realtime_ns();
+    using Clock = std::chrono::steady_clock;
+    const auto started = Clock::now();
+    const auto deadline = conditions.duration ? started + *conditions.duration : Clock::time_point::max();
+
+    bool open = writer.write_section_header(section_);
+    for (auto& source : sources_) {
+        std::uint32_t id = 0;
+        if (!open) break;
+        open = writer.write_interface(source->description(), id);
+        source->set_interface_id(id);
+    }
+
+    std::vector<PacketView> batch(PcapngWriter::kBatchPackets);
+    std::vector<pollfd> waiters(sources_.size());
+    bool running = open;
+    if (!open) result.reason = StopReason::reader_gone;
+
+    // Reads and writes one batch from source i. Returns false when the capture must end.
+    auto pump = [&](std::size_t i, bool& progressed) {
+        Source& source = *sources_[i];
+        std::size_t count = source.read(batch);
+        if (count == 0) return true;
+        progressed = true;
+        if (conditions.packets) {
+            count = static_cast<std::size_t>(
+                std::min<std::uint64_t>(count, *conditions.packets - result.packets_written));
+        }
+        const bool written = writer.write_packets(std::span(batch.data(), count));
+        source.release();
+        result.packets_written += count;
+        result.packets_per_source[i] += count;
+        if (!written) {
+            result.reason = StopReason::reader_gone;
+            return false;
+        }
+        if (conditions.packets && result.packets_written >= *conditions.packets) {
+            result.reason = StopReason::packet_limit;
+            return false;
+        }
+        if (conditions.bytes && writer.bytes_written() >= *conditions.bytes) {
+            result.reason = StopReason::size_limit;
+            return false;
+        }
+        return true;
+    };
+
+    try {
+        while (running) {
+            if (stop.load(std::memory_order_relaxed)) {
+                result.reason = StopReason::requested;
+                break;
+            }
+            bool progressed = false;
+            for (std::size_t i = 0; i < sources_.size() && running; ++i) {
+                running = pump(i, progressed);
+            }
+            if (!running) break;
+            const auto now = Clock::now();
+            if (now >= deadline) {
+                result.reason = StopReason::duration_limit;
+                break;
+            }
+            if (progressed) continue;
+
+            const auto until_deadline =
+                std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count() + 1;
+            const int timeout = static_cast<int>(std::min<long long>(kIdlePollMs, until_deadline));
+            for (std::size_t i = 0; i < sources_.size(); ++i) {
+                waiters[i] = {sources_[i]->poll_fd(), POLLIN, 0};
+            }
+            const int ready = ::poll(waiters.data(), waiters.size(), timeout);
+            if (ready < 0 && errno != EINTR) break;
+            for (std::size_t i = 0; i < sources_.size() && running; ++i) {
+                if (ready == 0 || (waiters[i].revents & (POLLERR | POLLHUP | POLLNVAL)) != 0) {
+                    // Drain what is still in the ring before deciding the source is dead.
+                    bool drained = true;
+                    while (running && drained) {
+                        drained = false;
+                        running = pump(i, drained);
+                    }
+                    if (running) sources_[i]->check_error();
+                }
+            }
+        }
+    } catch (const Error& error) {
+        result.reason = StopReason::source_failed;
+        result.error = error;
+    }
+
+    const std::uint64_t end_ns = realtime_ns();
+    result.stats.reserve(sources_.size());
+    for (std::size_t i = 0; i < sources_.size(); ++i) {
+        SourceStats stats = sources_[i]->stats();
+        result.stats.push_back(stats);
+        if (result.reason == StopReason::reader_gone) continue;
+        InterfaceStatistics isb;
+        isb.timestamp_ns = end_ns;
+        isb.start_ns = start_ns;
+        isb.end_ns = end_ns;
+        isb.if_received = stats.interface_packets;
+        isb.if_dropped = stats.interface_dropped;
+        isb.filter_accepted = stats.received;
+        isb.os_dropped = stats.dropped;
+        isb.user_delivered = result.packets_per_source[i];
+        if (!writer.write_statistics(sources_[i]->interface_id(), isb)) {
+            result.reason = StopReason::reader_gone;
+        }
+    }
+    result.bytes_written = writer.bytes_written();
+    return result;
+}
+
+}  // namespace ringdump

@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include "ringdump/capture_filter.h"
+
+#include <linux/filter.h>
+#include <linux/if_packet.h>
+#include <pcap/pcap.h>
+
+#include <memory>
+
+#include "ringdump/error.h"
+#include "ringdump/linktype.h"
+
+namespace ringdump {
+namespace {
+
+struct DeadHandle {
+    pcap_t* handle;
+    ~DeadHandle() {
+        if (handle != nullptr) ::pcap_close(handle);
+    }
+};
+
+// Compiles with libpcap against a dead handle of the right link type. Returns libpcap's error
+// text on failure.
+std::optional<std::string> compile_with_pcap(std::string_view expression, std::uint16_t link_type,
+                                             std::uint32_t accept_length, std::uint32_t netmask,
+                                             std::vector<BpfInstruction>* out) {
+    DeadHandle dead{::pcap_open_dead(dlt_for_linktype(link_type),
+                                     static_cast<int>(accept_length))};
+    if (dead.handle == nullptr) return std::string("libpcap cannot open a compiler handle");
+    std::string text(expression);
+    bpf_program program{};
+    if (::pcap_compile(dead.handle, &program, text.c_str(), 1,
+                       netmask != 0 ? netmask : PCAP_NETMASK_UNKNOWN) != 0) {
+        return std::string(::pcap_geterr(dead.handle));
+    }
+    if (out != nullptr) {
+        out->clear();
+        out->reserve(program.bf_len);
+        for (unsigned i = 0; i < program.bf_len; ++i) {
+            const bpf_insn& insn = program.bf_insns[i];
+            out->push_back({insn.code, insn.jt, insn.jf, insn.k});
+        }
+    }
+    ::pcap_freecode(&program);
+    return std::nullopt;
+}
+
+}  // namespace
+
+CaptureFilter CaptureFilter::compile(std::string_view expression, std::uint16_t link_type,
+                                     std::uint32_t accept_length, std::uint32_t netmask) {
+    CaptureFilter filter;
+    if (auto error = compile_with_pcap(expression, link_type, accept_length, netmask,
+                                       &filter.program_)) {
+        throw Error(ErrorKind::bad_filter, "capture filter \"" + std::string(expression) +
+                                               "\" is invalid: " + *error +
+                                               "; see pcap-filter(7) for the syntax");
+    }
+    return filter;
+}
+
+CaptureFilter CaptureFilter::accept_all(std::uint32_t accept_length) {
+    CaptureFilter filter;
+    filter.program_.push_back({BPF_RET | BPF_K, 0, 0, accept_length});
+    return filter;
+}
+
+void CaptureFilter::reject_outgoing() {
+    // Classic BPF jumps are relative, so the original program runs unchanged after these three.
+    const BpfInstruction prologue[] = {
+        {BPF_LD | BPF_B | BPF_ABS, 0, 0,
+         static_cast<std::uint32_t>(SKF_AD_OFF + SKF_AD_PKTTYPE)},
+        {BPF_JMP | BPF_JEQ | BPF_K, 0, 1, PACKET_OUTGOING},
+        {BPF_RET | BPF_K, 0, 0, 0},
+    };
+    program_.insert(program_.begin(), std::begin(prologue), std::end(prologue));
+}
+
+std::optional<std::string> filter_error(std::string_view expression, std::uint16_t link_type) {
+    return compile_with_pcap(expression, link_type, 262144, 0, nullptr);
+}
+
+}  // namespace ringdump

@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include "capture_command.h"
+
+#include <unistd.h>
+
+#include <climits>
+#include <cstdio>
+#include <memory>
+
+#include "ringdump/capture.h"
+#include "ringdump/linktype.h"
+#include "ringdump/system_info.h"
+#include "ringdump/version.h"
+#include "signals.h"
+
+namespace ringdump::app {
+namespace {
+
+std::string executable_path() {
+    char path[PATH_MAX] = {};
+    const ssize_t length = ::readlink("/proc/self/exe", path, sizeof path - 1);
+    return length > 0 ? std::string(path, static_cast<std::size_t>(length)) : "ringdump";
+}
+
+std::string_view stop_reason_text(StopReason reason) {
+    switch (reason) {
+        case StopReason::requested:
+            return "stopped";
+        case StopReason::packet_limit:
+            return "packet count reached";
+        case StopReason::duration_limit:
+            return "duration reached";
+        case StopReason::size_limit:
+            return "file size reached";
+        case StopReason::reader_gone:
+            return "the reader closed the output";
+        case StopReason::source_failed:
+            return "capture failed";
+    }
+    return "stopped";
+}
+
+}  // namespace
+
+std::string error_line(const Error& error) {
+    std::string line = "ringdump: " + std::string(error.what());
+    if (error.kind() == ErrorKind::permission) {
+        line += "; run as root, or grant the capability once: sudo setcap "
+                "cap_net_raw,cap_net_admin=eip " + executable_path();
+    }
+    return line;
+}
+
+int run_capture(const Settings& settings, Sink& sink) {
+    const bool extcap = settings.mode == Mode::extcap_capture;
+    try {
+        std::vector<std::unique_ptr<Source>> sources;
+        for (const std::string& interface : settings.interfaces) {
+            sources.push_back(open_source(source_options(settings, interface)));
+            const InterfaceDescription& description = sources.back()->description();
+            log(LogLevel::info, "capturing on " + interface + ": " + description.description);
+            if (!extcap && !settings.quiet) {
+                std::fprintf(stderr, "ringdump: capturing on %s, link-type %s, snaplen %u\n",
+                             interface.c_str(),
+                             std::string(linktype_name(description.link_type)).c_str(),
+                             description.snap_length);
+            }
+        }
+
+        StopConditions conditions;
+        conditions.packets = settings.packet_count;
+        if (settings.duration_seconds) {
+            conditions.duration = std::chrono::nanoseconds(
+                static_cast<std::int64_t>(*settings.duration_seconds * 1e9));
+        }
+        if (settings.filesize_kb) conditions.bytes = *settings.filesize_kb * 1024;
+
+        Capture capture(std::move(sources), sink,
+                        SectionInfo{hardware_description(), os_description(),
+                                    std::string(user_application())});
+        const CaptureResult result = capture.run(conditions, stop_requested());
+
+        log(LogLevel::info, std::string("capture ended: ") +
+                                std::string(stop_reason_text(result.reason)) + ", " +
+                                std::to_string(result.packets_written) + " packets written");
+        if (!extcap && !settings.quiet) {
+            std::fprintf(stderr, "ringdump: %llu packets captured (%.*s)\n",
+                         static_cast<unsigned long long>(result.packets_written),
+                         static_cast<int>(stop_reason_text(result.reason).size()),
+                         stop_reason_text(result.reason).data());
+            for (std::size_t i = 0; i < result.stats.size(); ++i) {
+                const SourceStats& stats = result.stats[i];
+                std::fprintf(stderr,
+                             "ringdump: %s: %llu received by filter, %llu dropped by kernel, "
+                             "%llu ring freezes\n",
+                             settings.interfaces[i].c_str(),
+                             static_cast<unsigned long long>(stats.received),
+                             static_cast<unsigned long long>(stats.dropped),
+                             static_cast<unsigned long long>(stats.freezes));
+            }
+        }
+        if (result.error) {
+            std::fprintf(stderr, "%s\n", error_line(*result.error).c_str());
+            return 1;
+        }
+        return 0;
+    } catch (const Error& error) {
+        std::fprintf(stderr, "%s\n", error_line(error).c_str());
+        return 1;
+    }
+}
+
+}  // namespace ringdump::app

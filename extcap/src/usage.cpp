@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: BSD-2-Clause
+#include "usage.h"
+
+#include "settings.h"
+
+namespace ringdump::app {
+
+std::string usage_text() {
+    using namespace defaults;
+    return "Usage: ringdump -i INTERFACE [-i INTERFACE ...] [options] [-w FILE|-] [FILTER]\n"
+           "       ringdump -D | --help | --version\n"
+           "\n"
+           "Captures packets through a TPACKET_V3 ring and writes pcapng (one interface block per\n"
+           "interface, kernel direction in epb_flags). Also a Wireshark extcap: Wireshark and\n"
+           "tshark list its interfaces as ringdump-<interface>.\n"
+           "\n"
+           "Capture:\n"
+           "  -i, --interface IF      capture on IF (repeat for several; \"any\" uses libpcap)\n"
+           "  -w, --write FILE        write pcapng to FILE, or - for standard output\n"
+           "  -f, --filter EXPR       capture filter in pcap-filter(7) syntax, run in the kernel;\n"
+           "                          words after the options are taken as the filter too\n"
+           "  -s, --snaplen N         bytes kept per packet, 1-262144 (0 = 262144, the default)\n"
+           "  -p, --no-promiscuous-mode\n"
+           "                          do not put the interface in promiscuous mode\n"
+           "      --promisc BOOL      the same as a value: true (default) or false\n"
+           "  -B, --buffer-size MIB   kernel ring size, 1-" + std::to_string(kMaxBufferMib) +
+           " MiB (default " + std::to_string(kBufferMib) + "); it absorbs\n"
+           "                          bursts while the reader catches up\n"
+           "      --block-size KIB    ring block size, a power of two (default " +
+           std::to_string(kBlockKib) + ")\n"
+           "      --block-timeout MS  hand over a partly filled block after MS ms, 1-" +
+           std::to_string(kMaxBlockTimeoutMs) + " (default " + std::to_string(kBlockTimeoutMs) +
+           ")\n"
+           "      --backend NAME      auto (default), tpacket or pcap\n"
+           "\n"
+           "Stopping (SIGINT or SIGTERM stop cleanly at any time):\n"
+           "  -c, --count N           after N packets\n"
+           "  -a, --autostop COND     duration:SECONDS, packets:N or filesize:KB\n"
+           "\n"
+           "Other:\n"
+           "  -D, --list-interfaces   list interfaces with flags, link type and addresses\n"
+           "  -q, --quiet             no start line and no summary on stderr\n"
+           "      --log-level LEVEL   error, warning (default), info or debug\n"
+           "      --log-file FILE     append the log to FILE instead of stderr\n"
+           "  -h, --help              this text\n"
+           "  -v, --version           version of ringdump and libpcap\n"
+           "\n"
+           "Examples:\n"
+           "  ringdump -i eth0 -w capture.pcapng\n"
+           "  ringdump -i eth0 -w - tcp port 443 | tshark -r - -Y tls.handshake\n"
+           "  tshark -i ringdump-eth0 -w capture.pcapng\n";
+}
+
+}  // namespace ringdump::app
