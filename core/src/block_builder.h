@@ -15,7 +15,7 @@
 namespace ringdump::pcapng {
 
 class BlockBuilder {
-public:
+  public:
     // Starts a block whose fixed part is `fixed` (its block_total_length is patched in finish()).
     template <typename Fixed>
     explicit BlockBuilder(const Fixed& fixed) {
@@ -46,7 +46,7 @@ public:
         return bytes_;
     }
 
-private:
+  private:
     std::vector<std::uint8_t> bytes_;
     bool has_options_ = false;
 };

@@ -27,7 +27,8 @@ CaptureResult Capture::run(const StopConditions& conditions, const std::atomic<b
     const std::uint64_t start_ns = realtime_ns();
     using Clock = std::chrono::steady_clock;
     const auto started = Clock::now();
-    const auto deadline = conditions.duration ? started + *conditions.duration : Clock::time_point::max();
+    const auto deadline =
+        conditions.duration ? started + *conditions.duration : Clock::time_point::max();
 
     bool open = writer.write_section_header(section_);
     for (auto& source : sources_) {

@@ -25,8 +25,7 @@ struct DeadHandle {
 std::optional<std::string> compile_with_pcap(std::string_view expression, std::uint16_t link_type,
                                              std::uint32_t accept_length, std::uint32_t netmask,
                                              std::vector<BpfInstruction>* out) {
-    DeadHandle dead{::pcap_open_dead(dlt_for_linktype(link_type),
-                                     static_cast<int>(accept_length))};
+    DeadHandle dead{::pcap_open_dead(dlt_for_linktype(link_type), static_cast<int>(accept_length))};
     if (dead.handle == nullptr) return std::string("libpcap cannot open a compiler handle");
     std::string text(expression);
     bpf_program program{};
@@ -51,8 +50,8 @@ std::optional<std::string> compile_with_pcap(std::string_view expression, std::u
 CaptureFilter CaptureFilter::compile(std::string_view expression, std::uint16_t link_type,
                                      std::uint32_t accept_length, std::uint32_t netmask) {
     CaptureFilter filter;
-    if (auto error = compile_with_pcap(expression, link_type, accept_length, netmask,
-                                       &filter.program_)) {
+    if (auto error =
+            compile_with_pcap(expression, link_type, accept_length, netmask, &filter.program_)) {
         throw Error(ErrorKind::bad_filter, "capture filter \"" + std::string(expression) +
                                                "\" is invalid: " + *error +
                                                "; see pcap-filter(7) for the syntax");
@@ -69,8 +68,7 @@ CaptureFilter CaptureFilter::accept_all(std::uint32_t accept_length) {
 void CaptureFilter::reject_outgoing() {
     // Classic BPF jumps are relative, so the original program runs unchanged after these three.
     const BpfInstruction prologue[] = {
-        {BPF_LD | BPF_B | BPF_ABS, 0, 0,
-         static_cast<std::uint32_t>(SKF_AD_OFF + SKF_AD_PKTTYPE)},
+        {BPF_LD | BPF_B | BPF_ABS, 0, 0, static_cast<std::uint32_t>(SKF_AD_OFF + SKF_AD_PKTTYPE)},
         {BPF_JMP | BPF_JEQ | BPF_K, 0, 1, PACKET_OUTGOING},
         {BPF_RET | BPF_K, 0, 0, 0},
     };

@@ -5,6 +5,9 @@
 #include <linux/if_packet.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <bit>
@@ -19,7 +22,8 @@ namespace {
 
 std::uint8_t prefix_length(const std::uint8_t* mask, std::size_t size) {
     int bits = 0;
-    for (std::size_t i = 0; i < size; ++i) bits += std::popcount(mask[i]);
+    for (std::size_t i = 0; i < size; ++i)
+        bits += std::popcount(mask[i]);
     return static_cast<std::uint8_t>(bits);
 }
 
@@ -55,12 +59,33 @@ std::optional<IpPrefix> prefix_of(const ifaddrs& entry) {
     return std::nullopt;
 }
 
+// Device type of an interface that getifaddrs gave no link-layer entry for: glibc makes that
+// entry only from IFLA_ADDRESS, which devices without a hardware address (tun, WireGuard,
+// ipip) do not have. SIOCGIFHWADDR reports dev->type for every device, unprivileged.
+std::uint16_t device_type(const std::string& name) {
+    const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return 0;
+    ifreq request{};
+    name.copy(request.ifr_name, IFNAMSIZ - 1);
+    const int status = ::ioctl(fd, SIOCGIFHWADDR, &request);
+    ::close(fd);
+    return status == 0 ? request.ifr_hwaddr.sa_family : 0;
+}
+
 }  // namespace
 
-bool InterfaceInfo::is_up() const { return (flags & IFF_UP) != 0; }
-bool InterfaceInfo::is_running() const { return (flags & IFF_RUNNING) != 0; }
-bool InterfaceInfo::is_loopback() const { return (flags & IFF_LOOPBACK) != 0; }
-std::uint16_t InterfaceInfo::link_type() const { return linktype_for_arphrd(arphrd); }
+bool InterfaceInfo::is_up() const {
+    return (flags & IFF_UP) != 0;
+}
+bool InterfaceInfo::is_running() const {
+    return (flags & IFF_RUNNING) != 0;
+}
+bool InterfaceInfo::is_loopback() const {
+    return (flags & IFF_LOOPBACK) != 0;
+}
+std::uint16_t InterfaceInfo::link_type() const {
+    return linktype_for_arphrd(arphrd);
+}
 
 std::string InterfaceInfo::flag_summary() const {
     std::string summary = is_up() ? "up" : "down";
@@ -110,7 +135,10 @@ std::vector<InterfaceInfo> list_interfaces() {
     std::vector<InterfaceInfo> interfaces;
     interfaces.reserve(by_name.size());
     for (auto& [name, info] : by_name) {
-        if (info.index == 0) info.index = ::if_nametoindex(name.c_str());
+        if (info.index == 0) {
+            info.index = ::if_nametoindex(name.c_str());
+            info.arphrd = device_type(name);
+        }
         interfaces.push_back(std::move(info));
     }
     std::sort(interfaces.begin(), interfaces.end(),

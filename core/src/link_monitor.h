@@ -11,13 +11,13 @@ namespace ringdump {
 
 struct LinkState {
     bool exists = false;
-    unsigned flags = 0;  // IFF_*
+    unsigned flags = 0;                    // IFF_*
     std::optional<std::uint64_t> packets;  // received + sent
     std::optional<std::uint64_t> dropped;  // receive + transmit drops
 };
 
 class LinkMonitor {
-public:
+  public:
     explicit LinkMonitor(unsigned ifindex);
     ~LinkMonitor();
     LinkMonitor(const LinkMonitor&) = delete;
@@ -27,7 +27,7 @@ public:
     // fails, the state is unknown and reported as existing without counters.
     LinkState query();
 
-private:
+  private:
     int fd_ = -1;
     unsigned ifindex_;
     std::uint32_t sequence_ = 0;

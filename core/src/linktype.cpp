@@ -14,11 +14,11 @@ std::uint16_t linktype_for_arphrd(std::uint16_t arphrd) {
             return kLinktypeEthernet;
         // Devices without a link-layer header: the kernel's dev_is_mac_header_xmit() list.
         // AF_PACKET hands out their frames starting at the IP header.
-        case ARPHRD_NONE:    // tun, WireGuard
-        case ARPHRD_RAWIP:   // e.g. rmnet, some LTE modems
-        case ARPHRD_TUNNEL:  // ipip
-        case ARPHRD_TUNNEL6: // ip6tnl
-        case ARPHRD_SIT:     // sit (IPv6 in IPv4)
+        case ARPHRD_NONE:     // tun, WireGuard
+        case ARPHRD_RAWIP:    // e.g. rmnet, some LTE modems
+        case ARPHRD_TUNNEL:   // ipip
+        case ARPHRD_TUNNEL6:  // ip6tnl
+        case ARPHRD_SIT:      // sit (IPv6 in IPv4)
             return kLinktypeRaw;
         default:
             // GRE devices may or may not carry an outer header depending on their

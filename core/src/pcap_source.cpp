@@ -19,7 +19,7 @@ namespace {
 constexpr std::size_t kArenaBytes = 8u << 20;
 
 class PcapSource final : public Source {
-public:
+  public:
     explicit PcapSource(const SourceOptions& options);
     ~PcapSource() override {
         if (handle_ != nullptr) ::pcap_close(handle_);
@@ -32,7 +32,7 @@ public:
     SourceStats stats() override;
     void check_error() override;
 
-private:
+  private:
     [[noreturn]] void fail(ErrorKind kind, const std::string& what) const {
         throw Error(kind, name_ + ": " + what);
     }
@@ -60,8 +60,8 @@ PcapSource::PcapSource(const SourceOptions& options)
     ::pcap_set_snaplen(handle_, static_cast<int>(options.snap_length));
     ::pcap_set_promisc(handle_, options.promiscuous ? 1 : 0);
     ::pcap_set_timeout(handle_, static_cast<int>(options.block_timeout_ms));
-    ::pcap_set_buffer_size(handle_,
-                           static_cast<int>(std::min<std::uint64_t>(options.buffer_bytes, INT_MAX)));
+    ::pcap_set_buffer_size(
+        handle_, static_cast<int>(std::min<std::uint64_t>(options.buffer_bytes, INT_MAX)));
     ::pcap_set_tstamp_precision(handle_, PCAP_TSTAMP_PRECISION_NANO);
     const int status = ::pcap_activate(handle_);
     if (status < 0) {
@@ -77,15 +77,16 @@ PcapSource::PcapSource(const SourceOptions& options)
                 fail(ErrorKind::interface_down,
                      "the interface is down; bring it up with `ip link set " + name_ + " up`");
             default:
-                fail(ErrorKind::system, "libpcap cannot capture here: " +
-                                            (detail.empty() ? std::string(::pcap_statustostr(status))
-                                                            : detail));
+                fail(ErrorKind::system,
+                     "libpcap cannot capture here: " +
+                         (detail.empty() ? std::string(::pcap_statustostr(status)) : detail));
         }
     }
     if (!options.filter.empty()) {
         bpf_u_int32 network = 0;
         bpf_u_int32 netmask = PCAP_NETMASK_UNKNOWN;
-        if (name_ != "any" && ::pcap_lookupnet(name_.c_str(), &network, &netmask, error_text) != 0) {
+        if (name_ != "any" &&
+            ::pcap_lookupnet(name_.c_str(), &network, &netmask, error_text) != 0) {
             netmask = PCAP_NETMASK_UNKNOWN;
         }
         bpf_program program{};
@@ -110,8 +111,8 @@ PcapSource::PcapSource(const SourceOptions& options)
     description_.link_type = linktype_for_dlt(::pcap_datalink(handle_));
     description_.snap_length = options.snap_length;
     description_.name = name_;
-    description_.description = "ringdump libpcap capture on " + name_ + " (" +
-                               ::pcap_lib_version() + ")";
+    description_.description =
+        "ringdump libpcap capture on " + name_ + " (" + ::pcap_lib_version() + ")";
     description_.filter = options.filter;
     description_.os = os_description();
     if (auto info = find_interface(name_)) {

@@ -34,8 +34,12 @@ std::uint8_t* put_option_header(std::uint8_t* at, std::uint16_t code, std::uint1
     return put(at, OptionHeader{code, length});
 }
 
-std::uint32_t timestamp_high(std::uint64_t ns) { return static_cast<std::uint32_t>(ns >> 32); }
-std::uint32_t timestamp_low(std::uint64_t ns) { return static_cast<std::uint32_t>(ns); }
+std::uint32_t timestamp_high(std::uint64_t ns) {
+    return static_cast<std::uint32_t>(ns >> 32);
+}
+std::uint32_t timestamp_low(std::uint64_t ns) {
+    return static_cast<std::uint32_t>(ns);
+}
 
 }  // namespace
 
@@ -49,8 +53,8 @@ void append_option(std::vector<std::uint8_t>& out, std::uint16_t code,
 }
 
 std::uint32_t PcapngWriter::max_captured_length(std::uint32_t option_bytes) {
-    const std::uint32_t overhead = static_cast<std::uint32_t>(sizeof(EnhancedPacketFixed)) +
-                                   option_bytes + kBlockTrailerSize;
+    const std::uint32_t overhead =
+        static_cast<std::uint32_t>(sizeof(EnhancedPacketFixed)) + option_bytes + kBlockTrailerSize;
     return (kMaxBlockSize - overhead) & ~3u;
 }
 
@@ -107,9 +111,8 @@ bool PcapngWriter::write_section_header(const SectionInfo& info) {
 //  |                      Block Total Length                       |
 //  +---------------------------------------------------------------+
 bool PcapngWriter::write_interface(const InterfaceDescription& description, std::uint32_t& id) {
-    BlockBuilder block(InterfaceDescriptionFixed{kInterfaceDescriptionBlock, 0,
-                                                 description.link_type, 0,
-                                                 description.snap_length});
+    BlockBuilder block(InterfaceDescriptionFixed{
+        kInterfaceDescriptionBlock, 0, description.link_type, 0, description.snap_length});
     if (!description.name.empty()) block.option(kIfName, description.name);
     if (!description.description.empty()) block.option(kIfDescription, description.description);
     for (const IpPrefix& prefix : description.addresses) {
@@ -118,7 +121,8 @@ bool PcapngWriter::write_interface(const InterfaceDescription& description, std:
             std::memcpy(value, prefix.address.data(), 4);
             const std::uint32_t mask =
                 prefix.length == 0 ? 0 : ~0u << (32 - prefix.length);  // host order
-            for (int i = 0; i < 4; ++i) value[4 + i] = static_cast<std::uint8_t>(mask >> (24 - 8 * i));
+            for (int i = 0; i < 4; ++i)
+                value[4 + i] = static_cast<std::uint8_t>(mask >> (24 - 8 * i));
             block.option(kIfIpv4Addr, std::span<const std::uint8_t>(value, 8));
         } else {
             std::memcpy(value, prefix.address.data(), 16);
@@ -189,9 +193,8 @@ bool PcapngWriter::write_statistics(std::uint32_t interface_id, const InterfaceS
 
 bool PcapngWriter::write_packets(std::span<const PacketView> packets) {
     for (const PacketView& packet : packets) {
-        const std::size_t custom = packet.options.size() <= kMaxCustomOptionBytes
-                                       ? packet.options.size()
-                                       : 0;
+        const std::size_t custom =
+            packet.options.size() <= kMaxCustomOptionBytes ? packet.options.size() : 0;
         if (arena_.size() - arena_used_ < kPacketOverhead + custom ||
             iov_.size() - iov_used_ < kIovPerPacket + 1) {
             if (!flush()) return false;
@@ -240,15 +243,15 @@ void PcapngWriter::add_arena_iov(std::size_t end) {
 //  +---------------------------------------------------------------+  ┘
 bool PcapngWriter::append_packet(const PacketView& packet) {
     const std::uint32_t interface_id = packet.interface_id;
-    const std::uint32_t snap = interface_id < snap_lengths_.size() ? snap_lengths_[interface_id]
-                                                                   : kMaxBlockSize;
+    const std::uint32_t snap =
+        interface_id < snap_lengths_.size() ? snap_lengths_[interface_id] : kMaxBlockSize;
     const bool reinsert_tag = packet.has_vlan_tag() && interface_id < link_types_.size() &&
                               link_types_[interface_id] == 1 && packet.caplen > kMacHeaderBytes;
     const std::uint32_t tag_bytes = reinsert_tag ? 4 : 0;
 
-    const std::span<const std::uint8_t> custom =
-        packet.options.size() <= kMaxCustomOptionBytes ? packet.options
-                                                       : std::span<const std::uint8_t>();
+    const std::span<const std::uint8_t> custom = packet.options.size() <= kMaxCustomOptionBytes
+                                                     ? packet.options
+                                                     : std::span<const std::uint8_t>();
     const std::uint32_t option_bytes = (packet.flags != 0 ? option_size(4) : 0) +
                                        (packet.drops_before != 0 ? option_size(8) : 0) +
                                        static_cast<std::uint32_t>(custom.size());
@@ -260,10 +263,9 @@ bool PcapngWriter::append_packet(const PacketView& packet) {
                                 option_bytes + end_bytes + kBlockTrailerSize;
 
     std::uint8_t* at = arena_.data() + arena_used_;
-    at = put(at, EnhancedPacketFixed{kEnhancedPacketBlock, total, interface_id,
-                                     timestamp_high(packet.timestamp_ns),
-                                     timestamp_low(packet.timestamp_ns), stored,
-                                     packet.wirelen + tag_bytes});
+    at = put(at, EnhancedPacketFixed{
+                     kEnhancedPacketBlock, total, interface_id, timestamp_high(packet.timestamp_ns),
+                     timestamp_low(packet.timestamp_ns), stored, packet.wirelen + tag_bytes});
     add_arena_iov(static_cast<std::size_t>(at - arena_.data()));
 
     if (reinsert_tag && stored > kMacHeaderBytes) {

@@ -51,18 +51,18 @@ constexpr std::uint64_t kMiB = 1ull << 20;
 
 // epb_flags for each sll_pkttype (PACKET_HOST ... PACKET_KERNEL).
 constexpr std::array<std::uint32_t, 8> kFlagsForPacketType = {
-    epb_flags::kInbound | epb_flags::kUnicast,       // PACKET_HOST
-    epb_flags::kInbound | epb_flags::kBroadcast,     // PACKET_BROADCAST
-    epb_flags::kInbound | epb_flags::kMulticast,     // PACKET_MULTICAST
-    epb_flags::kInbound | epb_flags::kPromiscuous,   // PACKET_OTHERHOST
-    epb_flags::kOutbound,                            // PACKET_OUTGOING
-    epb_flags::kInbound,                             // PACKET_LOOPBACK (looped multicast)
-    0,                                               // PACKET_USER
-    0,                                               // PACKET_KERNEL
+    epb_flags::kInbound | epb_flags::kUnicast,      // PACKET_HOST
+    epb_flags::kInbound | epb_flags::kBroadcast,    // PACKET_BROADCAST
+    epb_flags::kInbound | epb_flags::kMulticast,    // PACKET_MULTICAST
+    epb_flags::kInbound | epb_flags::kPromiscuous,  // PACKET_OTHERHOST
+    epb_flags::kOutbound,                           // PACKET_OUTGOING
+    epb_flags::kInbound,                            // PACKET_LOOPBACK (looped multicast)
+    0,                                              // PACKET_USER
+    0,                                              // PACKET_KERNEL
 };
 
 class TpacketSource final : public Source {
-public:
+  public:
     TpacketSource(const SourceOptions& options, const InterfaceInfo& info);
     ~TpacketSource() override;
 
@@ -73,7 +73,7 @@ public:
     SourceStats stats() override;
     void check_error() override;
 
-private:
+  private:
     tpacket_block_desc* block(std::uint32_t index) const {
         return reinterpret_cast<tpacket_block_desc*>(ring_ + std::size_t{index} * block_size_);
     }
@@ -117,9 +117,10 @@ TpacketSource::TpacketSource(const SourceOptions& options, const InterfaceInfo& 
     : name_(info.name), link_(info.index) {
     const std::uint16_t link_type = info.link_type();
     if (link_type == 0) {
-        fail(ErrorKind::unsupported, "the TPACKET_V3 backend does not handle this device type "
-                                     "(ARPHRD " + std::to_string(info.arphrd) +
-                                     "); use --backend pcap");
+        fail(ErrorKind::unsupported,
+             "the TPACKET_V3 backend does not handle this device type "
+             "(ARPHRD " +
+                 std::to_string(info.arphrd) + "); use --backend pcap");
     }
     if (!info.is_up()) {
         fail(ErrorKind::interface_down,
@@ -143,7 +144,8 @@ TpacketSource::TpacketSource(const SourceOptions& options, const InterfaceInfo& 
     if (options.buffer_bytes < page) {
         fail(ErrorKind::bad_value, "the ring buffer must be at least one page");
     }
-    while (block_size > page && options.buffer_bytes / block_size < kMinBlocks) block_size /= 2;
+    while (block_size > page && options.buffer_bytes / block_size < kMinBlocks)
+        block_size /= 2;
     const std::uint64_t block_count64 = options.buffer_bytes / block_size;
     if (block_count64 > 0xFFFFFFFFull) fail(ErrorKind::bad_value, "the ring buffer is too large");
     block_size_ = block_size;
@@ -171,9 +173,8 @@ TpacketSource::TpacketSource(const SourceOptions& options, const InterfaceInfo& 
 
     const int version = TPACKET_V3;
     if (::setsockopt(fd_, SOL_PACKET, PACKET_VERSION, &version, sizeof version) != 0) {
-        fail(ErrorKind::unsupported,
-             "this kernel does not offer TPACKET_V3 rings (" + errno_text(errno) +
-                 "); use --backend pcap");
+        fail(ErrorKind::unsupported, "this kernel does not offer TPACKET_V3 rings (" +
+                                         errno_text(errno) + "); use --backend pcap");
     }
 
     // The kernel truncates to the snap length through the filter's return value, so the ring
@@ -185,8 +186,8 @@ TpacketSource::TpacketSource(const SourceOptions& options, const InterfaceInfo& 
             break;
         }
     }
-    const bool needs_program = !options.filter.empty() || info.is_loopback() ||
-                               options.snap_length < kMaxSnapLength;
+    const bool needs_program =
+        !options.filter.empty() || info.is_loopback() || options.snap_length < kMaxSnapLength;
     if (needs_program) {
         CaptureFilter filter =
             options.filter.empty()
@@ -194,8 +195,9 @@ TpacketSource::TpacketSource(const SourceOptions& options, const InterfaceInfo& 
                 : CaptureFilter::compile(options.filter, link_type, options.snap_length, netmask);
         if (info.is_loopback()) filter.reject_outgoing();
         const auto& program = filter.instructions();
-        sock_fprog fprog{static_cast<unsigned short>(program.size()),
-                         reinterpret_cast<sock_filter*>(const_cast<BpfInstruction*>(program.data()))};
+        sock_fprog fprog{
+            static_cast<unsigned short>(program.size()),
+            reinterpret_cast<sock_filter*>(const_cast<BpfInstruction*>(program.data()))};
         if (::setsockopt(fd_, SOL_SOCKET, SO_ATTACH_FILTER, &fprog, sizeof fprog) != 0) {
             const int error = errno;
             fail(ErrorKind::bad_filter, "the kernel rejected the capture filter (" +
@@ -213,9 +215,8 @@ TpacketSource::TpacketSource(const SourceOptions& options, const InterfaceInfo& 
         const int error = errno;
         fail(error == ENOMEM ? ErrorKind::out_of_memory : ErrorKind::bad_value,
              "the kernel refused a " + std::to_string(ring_size_ / kMiB) + " MiB ring of " +
-                 std::to_string(block_count_) + " blocks of " +
-                 std::to_string(block_size_ / 1024) + " KiB (" + errno_text(error) +
-                 "); choose a smaller buffer size");
+                 std::to_string(block_count_) + " blocks of " + std::to_string(block_size_ / 1024) +
+                 " KiB (" + errno_text(error) + "); choose a smaller buffer size");
     }
     void* ring = ::mmap(nullptr, ring_size_, PROT_READ | PROT_WRITE, MAP_SHARED, fd_, 0);
     if (ring == MAP_FAILED) {
@@ -243,8 +244,8 @@ TpacketSource::TpacketSource(const SourceOptions& options, const InterfaceInfo& 
         packet_mreq membership{};
         membership.mr_ifindex = static_cast<int>(info.index);
         membership.mr_type = PACKET_MR_PROMISC;
-        if (::setsockopt(fd_, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &membership,
-                         sizeof membership) != 0) {
+        if (::setsockopt(fd_, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &membership, sizeof membership) !=
+            0) {
             fail(ErrorKind::system,
                  "cannot enter promiscuous mode (" + errno_text(errno) + "); try --promisc false");
         }
@@ -280,8 +281,8 @@ std::size_t TpacketSource::read(std::span<PacketView> out) {
             in_block_ = true;
             ++held_;
             packets_left_ = next->hdr.bh1.num_pkts;
-            next_packet_ = reinterpret_cast<const std::uint8_t*>(next) +
-                           next->hdr.bh1.offset_to_first_pkt;
+            next_packet_ =
+                reinterpret_cast<const std::uint8_t*>(next) + next->hdr.bh1.offset_to_first_pkt;
             pending_drops_ += std::exchange(drops_before_block_[read_block_], 0);
         }
         while (packets_left_ > 0 && count < out.size()) {
@@ -292,8 +293,7 @@ std::size_t TpacketSource::read(std::span<PacketView> out) {
             view.data = next_packet_ + header->tp_mac;
             view.caplen = header->tp_snaplen;
             view.wirelen = header->tp_len;
-            view.timestamp_ns =
-                std::uint64_t{header->tp_sec} * 1000000000ull + header->tp_nsec;
+            view.timestamp_ns = std::uint64_t{header->tp_sec} * 1000000000ull + header->tp_nsec;
             view.interface_id = interface_id_;
             view.flags = kFlagsForPacketType[link->sll_pkttype & 7];
             view.drops_before = std::exchange(pending_drops_, 0);

@@ -45,8 +45,10 @@ std::string_view stop_reason_text(StopReason reason) {
 std::string error_line(const Error& error) {
     std::string line = "ringdump: " + std::string(error.what());
     if (error.kind() == ErrorKind::permission) {
-        line += "; run as root, or grant the capability once: sudo setcap "
-                "cap_net_raw,cap_net_admin=eip " + executable_path();
+        line +=
+            "; run as root, or grant the capability once: sudo setcap "
+            "cap_net_raw,cap_net_admin=eip " +
+            executable_path();
     }
     return line;
 }
@@ -75,9 +77,9 @@ int run_capture(const Settings& settings, Sink& sink) {
         }
         if (settings.filesize_kb) conditions.bytes = *settings.filesize_kb * 1024;
 
-        Capture capture(std::move(sources), sink,
-                        SectionInfo{hardware_description(), os_description(),
-                                    std::string(user_application())});
+        Capture capture(
+            std::move(sources), sink,
+            SectionInfo{hardware_description(), os_description(), std::string(user_application())});
         const CaptureResult result = capture.run(conditions, stop_requested());
 
         log(LogLevel::info, std::string("capture ended: ") +

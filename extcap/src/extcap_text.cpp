@@ -22,16 +22,16 @@ std::string extcap_interfaces_text(const std::vector<InterfaceInfo>& interfaces)
         }
         if (!info.is_up()) details += std::string(details.empty() ? "" : ", ") + "down";
         if (!details.empty()) display += " (" + details + ")";
-        text += "interface {value=" + std::string(kExtcapPrefix) + info.name + "}{display=" +
-                display + "}\n";
+        text += "interface {value=" + std::string(kExtcapPrefix) + info.name +
+                "}{display=" + display + "}\n";
     }
     return text;
 }
 
 std::string extcap_dlts_text(std::uint16_t link_type) {
-    return "dlt {number=" + std::to_string(link_type) + "}{name=" +
-           std::string(linktype_name(link_type)) + "}{display=" +
-           std::string(linktype_description(link_type)) + "}\n";
+    return "dlt {number=" + std::to_string(link_type) +
+           "}{name=" + std::string(linktype_name(link_type)) +
+           "}{display=" + std::string(linktype_description(link_type)) + "}\n";
 }
 
 std::string extcap_config_text() {

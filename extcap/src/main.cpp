@@ -25,7 +25,9 @@ using namespace ringdump::app;
 
 namespace {
 
-void print(const std::string& text) { std::fwrite(text.data(), 1, text.size(), stdout); }
+void print(const std::string& text) {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+}
 
 std::uint16_t link_type_of(const std::string& interface) {
     auto info = find_interface(interface);
@@ -122,8 +124,8 @@ int main(int argc, char** argv) {
                 return 0;
             case Mode::extcap_filter_check:
                 // Empty output means valid; otherwise the first line is shown as the error.
-                if (auto problem = filter_error(settings.filter,
-                                                link_type_of(settings.interfaces.front()))) {
+                if (auto problem =
+                        filter_error(settings.filter, link_type_of(settings.interfaces.front()))) {
                     print(*problem + "\n");
                 }
                 return 0;

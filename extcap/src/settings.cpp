@@ -14,14 +14,14 @@ struct Argument {
 };
 
 class Reader {
-public:
+  public:
     explicit Reader(std::span<const std::string_view> args) : args_(args) {}
     bool done() const { return index_ >= args_.size(); }
     std::string_view peek() const { return args_[index_]; }
     std::string_view take() { return args_[index_++]; }
     bool next_is_value() const { return !done() && !args_[index_].starts_with("--"); }
 
-private:
+  private:
     std::span<const std::string_view> args_;
     std::size_t index_ = 0;
 };
@@ -84,7 +84,8 @@ void parse_autostop(Settings& settings, const Argument& argument) {
 std::string strip_extcap_prefix(std::string_view name) {
     if (!name.starts_with(kExtcapPrefix)) {
         throw UsageError("extcap interface '" + std::string(name) + "' is not one of ringdump's (" +
-                         std::string(kExtcapPrefix) + "<interface>); run ringdump "
+                         std::string(kExtcapPrefix) +
+                         "<interface>); run ringdump "
                          "--extcap-interfaces to list them");
     }
     return std::string(name.substr(kExtcapPrefix.size()));
@@ -92,12 +93,33 @@ std::string strip_extcap_prefix(std::string_view name) {
 
 // Options that take a value, by every name they go by.
 bool takes_value(std::string_view name) {
-    static constexpr std::string_view kWithValue[] = {
-        "-i", "--interface", "-w", "--write", "-f", "--filter", "-s", "--snaplen", "-c",
-        "--count", "-a", "--autostop", "-B", "--buffer-size", "--backend", "--block-size",
-        "--block-timeout", "--promisc", "--log-level", "--log-file", "--extcap-interface",
-        "--fifo", "--extcap-capture-filter", "--extcap-control-in", "--extcap-control-out",
-        "--extcap-reload-option", "--extcap-version"};
+    static constexpr std::string_view kWithValue[] = {"-i",
+                                                      "--interface",
+                                                      "-w",
+                                                      "--write",
+                                                      "-f",
+                                                      "--filter",
+                                                      "-s",
+                                                      "--snaplen",
+                                                      "-c",
+                                                      "--count",
+                                                      "-a",
+                                                      "--autostop",
+                                                      "-B",
+                                                      "--buffer-size",
+                                                      "--backend",
+                                                      "--block-size",
+                                                      "--block-timeout",
+                                                      "--promisc",
+                                                      "--log-level",
+                                                      "--log-file",
+                                                      "--extcap-interface",
+                                                      "--fifo",
+                                                      "--extcap-capture-filter",
+                                                      "--extcap-control-in",
+                                                      "--extcap-control-out",
+                                                      "--extcap-reload-option",
+                                                      "--extcap-version"};
     for (std::string_view known : kWithValue) {
         if (name == known) return true;
     }
@@ -105,9 +127,20 @@ bool takes_value(std::string_view name) {
 }
 
 bool is_flag(std::string_view name) {
-    static constexpr std::string_view kFlags[] = {
-        "-D", "--list-interfaces", "-h", "--help", "-v", "--version", "-p", "--no-promiscuous-mode",
-        "-q", "--quiet", "--extcap-interfaces", "--extcap-dlts", "--extcap-config", "--capture"};
+    static constexpr std::string_view kFlags[] = {"-D",
+                                                  "--list-interfaces",
+                                                  "-h",
+                                                  "--help",
+                                                  "-v",
+                                                  "--version",
+                                                  "-p",
+                                                  "--no-promiscuous-mode",
+                                                  "-q",
+                                                  "--quiet",
+                                                  "--extcap-interfaces",
+                                                  "--extcap-dlts",
+                                                  "--extcap-config",
+                                                  "--capture"};
     for (std::string_view known : kFlags) {
         if (name == known) return true;
     }
@@ -262,8 +295,9 @@ Settings parse_settings(std::span<const std::string_view> args) {
 
     if (!filter_words.empty()) {
         if (have_filter_option) {
-            throw UsageError("give the capture filter either with -f or after the options, "
-                             "not both");
+            throw UsageError(
+                "give the capture filter either with -f or after the options, "
+                "not both");
         }
         for (const std::string& word : filter_words) {
             if (!settings.filter.empty()) settings.filter += ' ';

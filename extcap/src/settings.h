@@ -33,7 +33,7 @@ enum class Mode {
 
 // A malformed command line. The message names the option and what would be accepted.
 class UsageError : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 
@@ -60,9 +60,9 @@ struct Settings {
     std::uint32_t block_kib = defaults::kBlockKib;
     std::uint32_t block_timeout_ms = defaults::kBlockTimeoutMs;
 
-    std::optional<std::uint64_t> packet_count;     // -c, -a packets:N
-    std::optional<double> duration_seconds;       // -a duration:SEC
-    std::optional<std::uint64_t> filesize_kb;      // -a filesize:KB
+    std::optional<std::uint64_t> packet_count;  // -c, -a packets:N
+    std::optional<double> duration_seconds;     // -a duration:SEC
+    std::optional<std::uint64_t> filesize_kb;   // -a filesize:KB
     bool quiet = false;
 
     LogLevel log_level = LogLevel::warning;

@@ -9,7 +9,9 @@ namespace {
 std::atomic<bool> g_stop{false};
 static_assert(std::atomic<bool>::is_always_lock_free);
 
-void on_stop_signal(int) { g_stop.store(true, std::memory_order_relaxed); }
+void on_stop_signal(int) {
+    g_stop.store(true, std::memory_order_relaxed);
+}
 
 }  // namespace
 
@@ -28,6 +30,8 @@ void install_stop_handlers() {
     ::sigaction(SIGPIPE, &ignore, nullptr);
 }
 
-const std::atomic<bool>& stop_requested() { return g_stop; }
+const std::atomic<bool>& stop_requested() {
+    return g_stop;
+}
 
 }  // namespace ringdump::app

@@ -23,11 +23,13 @@ std::string usage_text() {
            "  -p, --no-promiscuous-mode\n"
            "                          do not put the interface in promiscuous mode\n"
            "      --promisc BOOL      the same as a value: true (default) or false\n"
-           "  -B, --buffer-size MIB   kernel ring size, 1-" + std::to_string(kMaxBufferMib) +
-           " MiB (default " + std::to_string(kBufferMib) + "); it absorbs\n"
+           "  -B, --buffer-size MIB   kernel ring size, 1-" +
+           std::to_string(kMaxBufferMib) + " MiB (default " + std::to_string(kBufferMib) +
+           "); it absorbs\n"
            "                          bursts while the reader catches up\n"
            "      --block-size KIB    ring block size, a power of two (default " +
-           std::to_string(kBlockKib) + ")\n"
+           std::to_string(kBlockKib) +
+           ")\n"
            "      --block-timeout MS  hand over a partly filled block after MS ms, 1-" +
            std::to_string(kMaxBlockTimeoutMs) + " (default " + std::to_string(kBlockTimeoutMs) +
            ")\n"

@@ -81,19 +81,32 @@ Options parse(int argc, char** argv) {
         std::string_view name = argv[i];
         if (i + 1 >= argc) die("option " + std::string(name) + " needs a value");
         std::string_view value = argv[++i];
-        if (name == "--dst") options.dst = value;
-        else if (name == "--src") options.src = value;
-        else if (name == "--interface") options.interface = value;
-        else if (name == "--dst-mac") options.dst_mac = value;
-        else if (name == "--port") options.port = number<unsigned>(name, value);
-        else if (name == "--src-port") options.src_port = number<unsigned>(name, value);
-        else if (name == "--count") options.count = number<std::uint64_t>(name, value);
-        else if (name == "--rate") options.rate = number<double>(name, value);
-        else if (name == "--size") options.size = number<std::size_t>(name, value);
-        else if (name == "--max-seconds") options.max_seconds = number<double>(name, value);
-        else if (name == "--linger") options.linger = number<double>(name, value);
-        else if (name == "--first-sequence") options.first_sequence = number<std::uint64_t>(name, value);
-        else die("unknown option " + std::string(name));
+        if (name == "--dst")
+            options.dst = value;
+        else if (name == "--src")
+            options.src = value;
+        else if (name == "--interface")
+            options.interface = value;
+        else if (name == "--dst-mac")
+            options.dst_mac = value;
+        else if (name == "--port")
+            options.port = number<unsigned>(name, value);
+        else if (name == "--src-port")
+            options.src_port = number<unsigned>(name, value);
+        else if (name == "--count")
+            options.count = number<std::uint64_t>(name, value);
+        else if (name == "--rate")
+            options.rate = number<double>(name, value);
+        else if (name == "--size")
+            options.size = number<std::size_t>(name, value);
+        else if (name == "--max-seconds")
+            options.max_seconds = number<double>(name, value);
+        else if (name == "--linger")
+            options.linger = number<double>(name, value);
+        else if (name == "--first-sequence")
+            options.first_sequence = number<std::uint64_t>(name, value);
+        else
+            die("unknown option " + std::string(name));
     }
     if (options.max_seconds <= 0 || options.max_seconds > 3600) die("--max-seconds must be 0-3600");
     return options;
@@ -123,22 +136,25 @@ void stamp(std::uint8_t* payload, std::size_t size, std::uint64_t sequence) {
 std::uint16_t checksum(const void* data, std::size_t length) {
     const auto* bytes = static_cast<const std::uint8_t*>(data);
     std::uint32_t sum = 0;
-    for (std::size_t i = 0; i + 1 < length; i += 2) sum += static_cast<std::uint32_t>(bytes[i] << 8 | bytes[i + 1]);
+    for (std::size_t i = 0; i + 1 < length; i += 2)
+        sum += static_cast<std::uint32_t>(bytes[i] << 8 | bytes[i + 1]);
     if (length & 1) sum += static_cast<std::uint32_t>(bytes[length - 1] << 8);
-    while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
     return htons(static_cast<std::uint16_t>(~sum));
 }
 
 // Sends count frames described by `frames` (one buffer per batch slot), restamping sequences.
-std::uint64_t send_loop(int fd, const Options& options, std::vector<std::vector<std::uint8_t>>& frames,
-                        std::size_t payload_offset, sockaddr* to, socklen_t to_length) {
+std::uint64_t send_loop(int fd, const Options& options,
+                        std::vector<std::vector<std::uint8_t>>& frames, std::size_t payload_offset,
+                        sockaddr* to, socklen_t to_length) {
     std::vector<iovec> iov(kBatch);
     std::vector<mmsghdr> messages(kBatch);
     const double start = now_seconds();
     std::uint64_t sent = 0;
     while (sent < options.count && now_seconds() - start < options.max_seconds) {
-        const std::size_t batch = static_cast<std::size_t>(
-            std::min<std::uint64_t>(kBatch, options.count - sent));
+        const std::size_t batch =
+            static_cast<std::size_t>(std::min<std::uint64_t>(kBatch, options.count - sent));
         pace(options, start, sent + batch - 1);
         for (std::size_t i = 0; i < batch; ++i) {
             std::vector<std::uint8_t>& frame = frames[i];
@@ -169,22 +185,28 @@ int run_udp(const Options& options) {
     sockaddr_in to{};
     to.sin_family = AF_INET;
     to.sin_port = htons(static_cast<std::uint16_t>(options.port));
-    if (inet_pton(AF_INET, options.dst.c_str(), &to.sin_addr) != 1) die("--dst needs an IPv4 address");
+    if (inet_pton(AF_INET, options.dst.c_str(), &to.sin_addr) != 1)
+        die("--dst needs an IPv4 address");
     const int fd = socket(AF_INET, SOCK_DGRAM, 0);
     if (fd < 0) die(std::string("socket: ") + std::strerror(errno));
     const int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     sockaddr_in local{};
     local.sin_family = AF_INET;
-    local.sin_port = htons(static_cast<std::uint16_t>(options.src_port ? options.src_port : options.port));
+    local.sin_port =
+        htons(static_cast<std::uint16_t>(options.src_port ? options.src_port : options.port));
     if (bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0) {
-        die(std::string("bind to port ") + std::to_string(ntohs(local.sin_port)) + ": " + std::strerror(errno));
+        die(std::string("bind to port ") + std::to_string(ntohs(local.sin_port)) + ": " +
+            std::strerror(errno));
     }
-    std::vector<std::vector<std::uint8_t>> frames(kBatch, std::vector<std::uint8_t>(options.size, 0x5a));
+    std::vector<std::vector<std::uint8_t>> frames(kBatch,
+                                                  std::vector<std::uint8_t>(options.size, 0x5a));
     send_loop(fd, options, frames, 0, reinterpret_cast<sockaddr*>(&to), sizeof to);
     if (options.linger > 0) {
-        timespec pause{static_cast<time_t>(options.linger),
-                       static_cast<long>((options.linger - static_cast<double>(static_cast<time_t>(options.linger))) * 1e9)};
+        timespec pause{
+            static_cast<time_t>(options.linger),
+            static_cast<long>(
+                (options.linger - static_cast<double>(static_cast<time_t>(options.linger))) * 1e9)};
         nanosleep(&pause, nullptr);
     }
     close(fd);
@@ -195,8 +217,8 @@ int run_raw(const Options& options) {
     const unsigned ifindex = if_nametoindex(options.interface.c_str());
     if (ifindex == 0) die("--interface " + options.interface + ": no such interface");
     std::uint8_t dst_mac[6];
-    if (std::sscanf(options.dst_mac.c_str(), "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &dst_mac[0], &dst_mac[1],
-                    &dst_mac[2], &dst_mac[3], &dst_mac[4], &dst_mac[5]) != 6) {
+    if (std::sscanf(options.dst_mac.c_str(), "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &dst_mac[0],
+                    &dst_mac[1], &dst_mac[2], &dst_mac[3], &dst_mac[4], &dst_mac[5]) != 6) {
         die("--dst-mac needs aa:bb:cc:dd:ee:ff");
     }
     in_addr src{}, dst{};

@@ -24,31 +24,31 @@
 namespace ringdump {
 
 struct StopConditions {
-    std::optional<std::uint64_t> packets;        // after this many packets in total
+    std::optional<std::uint64_t> packets;  // after this many packets in total
     std::optional<std::chrono::nanoseconds> duration;
-    std::optional<std::uint64_t> bytes;           // after the output reaches this size
+    std::optional<std::uint64_t> bytes;  // after the output reaches this size
 };
 
 enum class StopReason {
-    requested,       // the stop flag was set (SIGINT, SIGTERM)
+    requested,  // the stop flag was set (SIGINT, SIGTERM)
     packet_limit,
     duration_limit,
     size_limit,
-    reader_gone,     // the reader closed the pipe (EPIPE): a normal end
-    source_failed,   // a source reported a fatal error (see CaptureResult::error)
+    reader_gone,    // the reader closed the pipe (EPIPE): a normal end
+    source_failed,  // a source reported a fatal error (see CaptureResult::error)
 };
 
 struct CaptureResult {
     StopReason reason = StopReason::requested;
     std::uint64_t packets_written = 0;
     std::uint64_t bytes_written = 0;
-    std::vector<SourceStats> stats;             // per source, at the end
+    std::vector<SourceStats> stats;  // per source, at the end
     std::vector<std::uint64_t> packets_per_source;
-    std::optional<Error> error;                 // set when reason == source_failed
+    std::optional<Error> error;  // set when reason == source_failed
 };
 
 class Capture {
-public:
+  public:
     Capture(std::vector<std::unique_ptr<Source>> sources, Sink& sink, SectionInfo section);
 
     // Writes the SHB and the IDBs, then captures until a stop condition is met, stop is set, the
@@ -58,7 +58,7 @@ public:
 
     const std::vector<std::unique_ptr<Source>>& sources() const { return sources_; }
 
-private:
+  private:
     std::vector<std::unique_ptr<Source>> sources_;
     Sink& sink_;
     SectionInfo section_;

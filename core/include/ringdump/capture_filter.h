@@ -20,7 +20,7 @@ struct BpfInstruction {
 };
 
 class CaptureFilter {
-public:
+  public:
     // Compiles expression for frames of link_type. accept_length is what the program returns
     // for an accepted packet (the kernel keeps that many bytes). netmask is the IPv4 netmask
     // used by "ip broadcast" (0 when unknown). Throws Error(bad_filter) with libpcap's message.
@@ -36,7 +36,7 @@ public:
 
     const std::vector<BpfInstruction>& instructions() const { return program_; }
 
-private:
+  private:
     std::vector<BpfInstruction> program_;
 };
 

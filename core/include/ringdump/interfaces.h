@@ -16,8 +16,8 @@ namespace ringdump {
 struct InterfaceInfo {
     std::string name;
     unsigned index = 0;
-    unsigned flags = 0;           // IFF_* from <net/if.h>
-    std::uint16_t arphrd = 0;     // ARPHRD_* device type
+    unsigned flags = 0;        // IFF_* from <net/if.h>
+    std::uint16_t arphrd = 0;  // ARPHRD_* device type
     std::optional<std::array<std::uint8_t, 6>> mac;
     std::vector<IpPrefix> addresses;  // IPv4 first, then IPv6, in kernel order
 

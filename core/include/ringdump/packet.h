@@ -21,7 +21,9 @@ inline constexpr std::uint32_t kMulticast = 2u << kReceptionShift;
 inline constexpr std::uint32_t kBroadcast = 3u << kReceptionShift;
 inline constexpr std::uint32_t kPromiscuous = 4u << kReceptionShift;
 
-constexpr std::uint32_t direction(std::uint32_t flags) { return flags & kDirectionMask; }
+constexpr std::uint32_t direction(std::uint32_t flags) {
+    return flags & kDirectionMask;
+}
 constexpr std::uint32_t reception(std::uint32_t flags) {
     return (flags & kReceptionMask) >> kReceptionShift;
 }

@@ -112,7 +112,9 @@ static_assert(sizeof(InterfaceStatisticsFixed) == 20);
 // Bytes of a block's trailing Block Total Length copy.
 inline constexpr std::uint32_t kBlockTrailerSize = 4;
 
-constexpr std::uint32_t pad4(std::uint32_t n) { return (n + 3u) & ~3u; }
+constexpr std::uint32_t pad4(std::uint32_t n) {
+    return (n + 3u) & ~3u;
+}
 
 // Encoded size of one option (header plus value padded to 32 bits).
 constexpr std::uint32_t option_size(std::uint32_t value_length) {

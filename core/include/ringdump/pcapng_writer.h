@@ -27,12 +27,12 @@ struct SectionInfo {
 
 // What goes into an Interface Description Block.
 struct InterfaceDescription {
-    std::uint16_t link_type = 1;        // LINKTYPE_*
-    std::uint32_t snap_length = 262144;  // also the most bytes written per packet
-    std::string name;                   // if_name
-    std::string description;            // if_description
-    std::string filter;                 // if_filter (libpcap syntax); empty = none
-    std::string os;                     // if_os
+    std::uint16_t link_type = 1;                     // LINKTYPE_*
+    std::uint32_t snap_length = 262144;              // also the most bytes written per packet
+    std::string name;                                // if_name
+    std::string description;                         // if_description
+    std::string filter;                              // if_filter (libpcap syntax); empty = none
+    std::string os;                                  // if_os
     std::optional<std::array<std::uint8_t, 6>> mac;  // if_MACaddr
     std::vector<IpPrefix> addresses;                 // if_IPv4addr / if_IPv6addr
 };
@@ -50,7 +50,7 @@ struct InterfaceStatistics {
 };
 
 class PcapngWriter {
-public:
+  public:
     // Most packets per write_packets call that fit one arena fill; larger batches are split.
     static constexpr std::size_t kBatchPackets = 1024;
 
@@ -73,7 +73,7 @@ public:
     // pcapng::kMaxBlockSize.
     static std::uint32_t max_captured_length(std::uint32_t option_bytes);
 
-private:
+  private:
     bool append_packet(const PacketView& packet);
     void add_arena_iov(std::size_t end);
     bool flush();

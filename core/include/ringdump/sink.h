@@ -13,7 +13,7 @@
 namespace ringdump {
 
 class Sink {
-public:
+  public:
     // Opens a destination: "-" is standard output; an existing FIFO is opened for writing
     // (blocking until a reader is there, as Wireshark's is); anything else is created or
     // truncated as a regular file. Throws Error naming the path on failure.
@@ -37,7 +37,7 @@ public:
     const std::string& name() const { return name_; }
     std::uint64_t bytes_written() const { return bytes_written_; }
 
-private:
+  private:
     int fd_;
     bool owns_fd_;
     bool is_pipe_ = false;

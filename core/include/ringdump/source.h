@@ -29,12 +29,12 @@ inline constexpr std::uint32_t kMaxSnapLength = 262144;
 struct SourceOptions {
     std::string interface;
     Backend backend = Backend::automatic;
-    std::uint32_t snap_length = kMaxSnapLength;      // bytes stored per packet
+    std::uint32_t snap_length = kMaxSnapLength;  // bytes stored per packet
     bool promiscuous = true;
-    std::uint64_t buffer_bytes = 128ull << 20;       // kernel ring: the burst buffer
-    std::uint32_t block_bytes = 1u << 20;            // TPACKET_V3 block size (power of two)
-    std::uint32_t block_timeout_ms = 10;             // a partly filled block is handed over after this
-    std::string filter;                              // libpcap syntax; empty = everything
+    std::uint64_t buffer_bytes = 128ull << 20;  // kernel ring: the burst buffer
+    std::uint32_t block_bytes = 1u << 20;       // TPACKET_V3 block size (power of two)
+    std::uint32_t block_timeout_ms = 10;        // a partly filled block is handed over after this
+    std::string filter;                         // libpcap syntax; empty = everything
 };
 
 struct SourceStats {
@@ -48,7 +48,7 @@ struct SourceStats {
 };
 
 class Source {
-public:
+  public:
     virtual ~Source() = default;
 
     // The IDB this source's packets belong to (link type, snap length, names, filter).
@@ -69,7 +69,7 @@ public:
     void set_interface_id(std::uint32_t id) { interface_id_ = id; }
     std::uint32_t interface_id() const { return interface_id_; }
 
-protected:
+  protected:
     std::uint32_t interface_id_ = 0;
 };
 
