@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <cerrno>
 
+#include "ringdump/error.h"
+
 #include "ringdump/system_info.h"
 
 namespace ringdump {
@@ -40,10 +42,10 @@ CaptureResult Capture::run(const StopConditions& conditions, const std::atomic<b
 
     std::vector<PacketView> batch(PcapngWriter::kBatchPackets);
     std::vector<pollfd> waiters(sources_.size());
-    bool running = open;
     if (!open) result.reason = StopReason::reader_gone;
 
-    // Reads and writes one batch from source i. Returns false when the capture must end.
+    // Reads and writes one batch from source i. Sets progressed when there was one. Returns false
+    // when the capture must end (result.reason says why).
     auto pump = [&](std::size_t i, bool& progressed) {
         Source& source = *sources_[i];
         std::size_t count = source.read(batch);
@@ -55,12 +57,12 @@ CaptureResult Capture::run(const StopConditions& conditions, const std::atomic<b
         }
         const bool written = writer.write_packets(std::span(batch.data(), count));
         source.release();
-        result.packets_written += count;
-        result.packets_per_source[i] += count;
         if (!written) {
             result.reason = StopReason::reader_gone;
             return false;
         }
+        result.packets_written += count;
+        result.packets_per_source[i] += count;
         if (conditions.packets && result.packets_written >= *conditions.packets) {
             result.reason = StopReason::packet_limit;
             return false;
@@ -71,48 +73,63 @@ CaptureResult Capture::run(const StopConditions& conditions, const std::atomic<b
         }
         return true;
     };
-
-    try {
-        while (running) {
-            if (stop.load(std::memory_order_relaxed)) {
-                result.reason = StopReason::requested;
-                break;
-            }
-            bool progressed = false;
-            for (std::size_t i = 0; i < sources_.size() && running; ++i) {
-                running = pump(i, progressed);
-            }
-            if (!running) break;
-            const auto now = Clock::now();
-            if (now >= deadline) {
-                result.reason = StopReason::duration_limit;
-                break;
-            }
-            if (progressed) continue;
-
-            const auto until_deadline =
-                std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now).count() + 1;
-            const int timeout = static_cast<int>(std::min<long long>(kIdlePollMs, until_deadline));
-            for (std::size_t i = 0; i < sources_.size(); ++i) {
-                waiters[i] = {sources_[i]->poll_fd(), POLLIN, 0};
-            }
-            const int ready = ::poll(waiters.data(), waiters.size(), timeout);
-            if (ready < 0 && errno != EINTR) break;
-            for (std::size_t i = 0; i < sources_.size() && running; ++i) {
-                if (ready == 0 || (waiters[i].revents & (POLLERR | POLLHUP | POLLNVAL)) != 0) {
-                    // Drain what is still in the ring before deciding the source is dead.
-                    bool drained = true;
-                    while (running && drained) {
-                        drained = false;
-                        running = pump(i, drained);
-                    }
-                    if (running) sources_[i]->check_error();
-                }
-            }
+    // The stop flag and the deadline, checked between batches.
+    auto time_to_stop = [&] {
+        if (stop.load(std::memory_order_relaxed)) {
+            result.reason = StopReason::requested;
+            return true;
         }
-    } catch (const Error& error) {
+        if (Clock::now() >= deadline) {
+            result.reason = StopReason::duration_limit;
+            return true;
+        }
+        return false;
+    };
+    auto fail = [&](const Error& error) {
         result.reason = StopReason::source_failed;
         result.error = error;
+        return false;
+    };
+
+    bool running = open;
+    while (running && !time_to_stop()) {
+        bool progressed = false;
+        for (std::size_t i = 0; i < sources_.size() && running; ++i)
+            running = pump(i, progressed);
+        if (!running || progressed) continue;
+
+        const auto until_deadline =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count() +
+            1;
+        const int timeout = static_cast<int>(
+            std::max<long long>(0, std::min<long long>(kIdlePollMs, until_deadline)));
+        for (std::size_t i = 0; i < sources_.size(); ++i) {
+            waiters[i] = {sources_[i]->poll_fd(), POLLIN, 0};
+        }
+        const int ready = ::poll(waiters.data(), waiters.size(), timeout);
+        if (ready < 0 && errno != EINTR) {
+            running =
+                fail(Error(ErrorKind::system, "waiting for packets failed: " + errno_text(errno)));
+            break;
+        }
+        // On an error, and every idle poll period, ask the sources whether they are still
+        // healthy (an interface that went down can come back, or be removed meanwhile). What is
+        // still in the ring is written first: the main loop does that before the next check.
+        for (std::size_t i = 0; i < sources_.size() && running; ++i) {
+            const bool error = (waiters[i].revents & (POLLERR | POLLHUP | POLLNVAL)) != 0;
+            if (ready != 0 && !error) continue;
+            bool more = true;
+            while (running && more && !time_to_stop()) {
+                more = false;
+                running = pump(i, more);
+            }
+            if (!running || more) break;
+            try {
+                sources_[i]->check_error();
+            } catch (const Error& failure) {
+                running = fail(failure);
+            }
+        }
     }
 
     const std::uint64_t end_ns = realtime_ns();

@@ -45,6 +45,9 @@ std::uint32_t timestamp_low(std::uint64_t ns) {
 
 void append_option(std::vector<std::uint8_t>& out, std::uint16_t code,
                    std::span<const std::uint8_t> value) {
+    // The length field has 16 bits; a longer value (only a pathological filter text could be)
+    // is cut rather than allowed to corrupt the block.
+    value = value.first(std::min<std::size_t>(value.size(), 0xFFFF));
     const OptionHeader header{code, static_cast<std::uint16_t>(value.size())};
     const auto* raw = reinterpret_cast<const std::uint8_t*>(&header);
     out.insert(out.end(), raw, raw + sizeof header);

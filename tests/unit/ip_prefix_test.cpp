@@ -29,8 +29,8 @@ TEST(IpPrefix, ParsesIpv6AndBareAddresses) {
 }
 
 TEST(IpPrefix, RejectsMalformedText) {
-    for (const char* text : {"", "/24", "198.18.0.1/33", "2001:db8::/129", "198.18.0.1/", "198.18.0/8",
-                             "198.18.0.1/2x", "host/24", "198.18.0.1/-1"}) {
+    for (const char* text : {"", "/24", "198.18.0.1/33", "2001:db8::/129", "198.18.0.1/",
+                             "198.18.0/8", "198.18.0.1/2x", "host/24", "198.18.0.1/-1"}) {
         EXPECT_FALSE(IpPrefix::parse(text)) << text;
     }
 }

@@ -90,7 +90,7 @@ class PcapngWriter {
 };
 
 // Appends one option TLV (header, value, zero padding) to out. For custom options, the value
-// starts with the 4-byte Private Enterprise Number.
+// starts with the 4-byte Private Enterprise Number. Values beyond 65535 bytes are cut there.
 void append_option(std::vector<std::uint8_t>& out, std::uint16_t code,
                    std::span<const std::uint8_t> value);
 
