@@ -8,7 +8,9 @@ packages=(
     # build
     g++ cmake make pkg-config libpcap-dev
     # tests
-    libgtest-dev libgmock-dev tshark iproute2 util-linux procps
+    libgtest-dev libgmock-dev tshark iproute2 util-linux procps ethtool
+    # fuzzing (libFuzzer comes with clang's runtime)
+    clang libclang-rt-14-dev
     # benchmarks
     tcpdump
 )

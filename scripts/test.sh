@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-2-Clause
 # The whole test suite: unit, integration (root, network namespaces) and end-to-end (real tshark),
-# then the unit tests again under AddressSanitizer and UndefinedBehaviorSanitizer.
+# then the unit tests again under AddressSanitizer and UndefinedBehaviorSanitizer, then a
+# bounded libFuzzer session on each parser (clang, ASan+UBSan).
 # Tests that cannot run here (not root, no namespaces) are reported as skipped, with the reason.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,3 +18,19 @@ cmake -S . -B build/sanitize -DCMAKE_BUILD_TYPE=Debug -DRINGDUMP_WERROR=ON \
     -DRINGDUMP_SANITIZE=address,undefined >/dev/null
 cmake --build build/sanitize -j "$jobs" --target ringdump_unit_tests
 ctest --test-dir build/sanitize --output-on-failure -j "$jobs" -L unit
+
+CC=clang CXX=clang++ cmake -S . -B build/fuzz -DCMAKE_BUILD_TYPE=Debug -DRINGDUMP_FUZZ=ON \
+    -DRINGDUMP_BUILD_TESTS=OFF -DRINGDUMP_SANITIZE=address,undefined >/dev/null
+cmake --build build/fuzz -j "$jobs" --target settings_fuzz ip_prefix_fuzz
+for target in settings_fuzz ip_prefix_fuzz; do
+    corpus=build/fuzz/corpus/$target
+    mkdir -p "$corpus"
+    echo "fuzz: $target for ${FUZZ_SECONDS:-30} s"
+    if ! build/fuzz/tests/fuzz/$target -max_total_time="${FUZZ_SECONDS:-30}" \
+            -print_final_stats=1 "$corpus" >"build/fuzz/$target.log" 2>&1; then
+        tail -40 "build/fuzz/$target.log" >&2
+        echo "fuzz: $target found a failure (reproducer: crash-* in $PWD)" >&2
+        exit 1
+    fi
+    grep -E "^Done" "build/fuzz/$target.log"
+done
