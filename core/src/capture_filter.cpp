@@ -59,6 +59,38 @@ CaptureFilter CaptureFilter::compile(std::string_view expression, std::uint16_t 
     return filter;
 }
 
+CaptureFilter CaptureFilter::compile_for_interface(std::string_view expression,
+                                                   const std::string& interface,
+                                                   std::uint16_t link_type,
+                                                   std::uint32_t accept_length,
+                                                   std::uint32_t netmask) {
+    char error_text[PCAP_ERRBUF_SIZE] = {};
+    DeadHandle live{::pcap_create(interface.c_str(), error_text)};  // closed the same way
+    if (live.handle != nullptr) {
+        ::pcap_set_snaplen(live.handle, static_cast<int>(accept_length));
+        ::pcap_set_buffer_size(live.handle, 1 << 20);  // the ring is never read
+        if (::pcap_activate(live.handle) >= 0 &&
+            ::pcap_datalink(live.handle) == dlt_for_linktype(link_type)) {
+            const std::string text(expression);
+            bpf_program program{};
+            if (::pcap_compile(live.handle, &program, text.c_str(), 1,
+                               netmask != 0 ? netmask : PCAP_NETMASK_UNKNOWN) != 0) {
+                throw Error(ErrorKind::bad_filter, "capture filter \"" + text + "\" is invalid: " +
+                                                       ::pcap_geterr(live.handle) +
+                                                       "; see pcap-filter(7) for the syntax");
+            }
+            CaptureFilter filter;
+            for (unsigned i = 0; i < program.bf_len; ++i) {
+                const bpf_insn& insn = program.bf_insns[i];
+                filter.program_.push_back({insn.code, insn.jt, insn.jf, insn.k});
+            }
+            ::pcap_freecode(&program);
+            return filter;
+        }
+    }
+    return compile(expression, link_type, accept_length, netmask);
+}
+
 CaptureFilter CaptureFilter::accept_all(std::uint32_t accept_length) {
     CaptureFilter filter;
     filter.program_.push_back({BPF_RET | BPF_K, 0, 0, accept_length});

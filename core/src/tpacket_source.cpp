@@ -192,7 +192,8 @@ TpacketSource::TpacketSource(const SourceOptions& options, const InterfaceInfo& 
         CaptureFilter filter =
             options.filter.empty()
                 ? CaptureFilter::accept_all(options.snap_length)
-                : CaptureFilter::compile(options.filter, link_type, options.snap_length, netmask);
+                : CaptureFilter::compile_for_interface(options.filter, name_, link_type,
+                                                       options.snap_length, netmask);
         if (info.is_loopback()) filter.reject_outgoing();
         const auto& program = filter.instructions();
         sock_fprog fprog{

@@ -226,5 +226,36 @@ TEST(SpecialDevices, KernelHandsOverReceivedTagsOutsideTheFrame) {
     source->release();
 }
 
+// "vlan 42" must match tagged frames although the kernel removed the tag before the socket
+// filter runs: the filter has to test the tag the kernel keeps beside the frame.
+TEST(SpecialDevices, VlanFilterMatchesFramesWhoseTagTheKernelStripped) {
+    RINGDUMP_SKIP_WITHOUT_NETNS();
+    TestNetwork net("g");
+    SourceOptions options;
+    options.interface = net.cap_if();
+    options.buffer_bytes = 1u << 20;
+    options.filter = "vlan 42";
+    std::vector<std::unique_ptr<Source>> sources;
+    sources.push_back(in_netns(net.cap_ns(), [&] { return open_source(options); }));
+    BackgroundCapture capture(std::move(sources), StopConditions{{}, 20s, {}});
+    const std::uint8_t cap_mac[6] = {2, 0, 0, 0, 0, 1}, peer_mac[6] = {2, 0, 0, 0, 0, 2};
+    std::vector<std::vector<std::uint8_t>> frames;
+    for (std::uint64_t i = 0; i < 40; ++i) {
+        const std::uint16_t vid = i % 4 == 0 ? 42 : i % 4 == 1 ? 43 : 0;
+        frames.push_back(vid != 0 ? tagged_frame(cap_mac, peer_mac, {{0x8100, vid}}, i)
+                                  : tagged_frame(cap_mac, peer_mac, {}, i));
+    }
+    in_netns(net.peer_ns(), [&] { send_frames(net.peer_if(), frames); });
+    std::this_thread::sleep_for(300ms);
+    capture.stop();
+    const ReadFile file = capture.file();
+    ASSERT_EQ(file.packets.size(), 10u) << "one frame in four is tagged with VLAN 42";
+    for (const ReadPacket& packet : file.packets) {
+        EXPECT_EQ(packet.data[12] << 8 | packet.data[13], 0x8100);
+        EXPECT_EQ(packet.data[14] << 8 | packet.data[15], 42);
+        EXPECT_EQ(payload_sequence(packet.data, 18).value_or(1) % 4, 0u);
+    }
+}
+
 }  // namespace
 }  // namespace ringdump::test

@@ -27,6 +27,16 @@ class CaptureFilter {
     static CaptureFilter compile(std::string_view expression, std::uint16_t link_type,
                                  std::uint32_t accept_length, std::uint32_t netmask = 0);
 
+    // The same, compiled the way libpcap compiles for a live capture on interface: on Linux that
+    // is the only way to get libpcap's special code for the vlan keyword, which tests the tag
+    // the kernel has already moved out of the frame (SKF_AD_VLAN_TAG_PRESENT) instead of the
+    // frame's EtherType. Briefly opens a libpcap capture on the interface, so it needs the
+    // capture privileges; falls back to compile() when that fails.
+    static CaptureFilter compile_for_interface(std::string_view expression,
+                                               const std::string& interface,
+                                               std::uint16_t link_type,
+                                               std::uint32_t accept_length, std::uint32_t netmask);
+
     // A program that accepts every packet, returning accept_length.
     static CaptureFilter accept_all(std::uint32_t accept_length);
 
