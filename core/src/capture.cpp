@@ -132,6 +132,30 @@ CaptureResult Capture::run(const StopConditions& conditions, const std::atomic<b
         }
     }
 
+    // A stop must not lose what the kernel already accepted but still holds in a partly filled
+    // block: keep reading until every source has handed such blocks over.
+    if (result.reason == StopReason::requested || result.reason == StopReason::duration_limit ||
+        result.reason == StopReason::source_failed) {
+        std::chrono::milliseconds delay{0};
+        for (const auto& source : sources_)
+            delay = std::max(delay, source->handover_delay());
+        const auto until = Clock::now() + delay;
+        bool flushing = true;
+        while (flushing && Clock::now() < until) {
+            bool progressed = false;
+            for (std::size_t i = 0; i < sources_.size() && flushing; ++i) {
+                flushing = pump(i, progressed);
+            }
+            if (!flushing || progressed) continue;
+            const auto left =
+                std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count();
+            for (std::size_t i = 0; i < sources_.size(); ++i) {
+                waiters[i] = {sources_[i]->poll_fd(), POLLIN, 0};
+            }
+            if (left > 0) ::poll(waiters.data(), waiters.size(), static_cast<int>(left));
+        }
+    }
+
     const std::uint64_t end_ns = realtime_ns();
     result.stats.reserve(sources_.size());
     for (std::size_t i = 0; i < sources_.size(); ++i) {

@@ -31,6 +31,10 @@ class PcapSource final : public Source {
     void release() override {}
     SourceStats stats() override;
     void check_error() override;
+    std::chrono::milliseconds handover_delay() const override {
+        // libpcap uses a TPACKET_V3 ring too, with its timeout as the block timeout.
+        return std::chrono::milliseconds(2 * timeout_ms_ + 20);
+    }
 
   private:
     [[noreturn]] void fail(ErrorKind kind, const std::string& what) const {
@@ -41,6 +45,7 @@ class PcapSource final : public Source {
     pcap_t* handle_ = nullptr;
     int fd_ = -1;
     std::uint32_t snap_length_ = 0;
+    std::uint32_t timeout_ms_ = 0;
     std::vector<std::uint8_t> arena_;  // libpcap reuses its buffer, so packets are copied here
     std::uint64_t delivered_ = 0;
     std::string read_error_;
@@ -48,7 +53,10 @@ class PcapSource final : public Source {
 };
 
 PcapSource::PcapSource(const SourceOptions& options)
-    : name_(options.interface), snap_length_(options.snap_length), arena_(kArenaBytes) {
+    : name_(options.interface),
+      snap_length_(options.snap_length),
+      timeout_ms_(options.block_timeout_ms),
+      arena_(kArenaBytes) {
     if (options.snap_length == 0 || options.snap_length > kMaxSnapLength) {
         fail(ErrorKind::bad_value, "snap length " + std::to_string(options.snap_length) +
                                        " is out of range; use 1 to " +

@@ -72,6 +72,11 @@ class TpacketSource final : public Source {
     void release() override;
     SourceStats stats() override;
     void check_error() override;
+    std::chrono::milliseconds handover_delay() const override {
+        // The retire timer closes the active block only when it was already active at the
+        // timer's previous run: up to two periods. The margin covers timer slack.
+        return std::chrono::milliseconds(2 * block_timeout_ms_ + 20);
+    }
 
   private:
     tpacket_block_desc* block(std::uint32_t index) const {
@@ -86,6 +91,7 @@ class TpacketSource final : public Source {
     std::size_t ring_size_ = 0;
     std::uint32_t block_size_ = 0;
     std::uint32_t block_count_ = 0;
+    std::uint32_t block_timeout_ms_ = 0;
 
     std::uint32_t read_block_ = 0;     // block being read, or the next one to read
     std::uint32_t release_block_ = 0;  // oldest block we hold
@@ -151,6 +157,7 @@ TpacketSource::TpacketSource(const SourceOptions& options, const InterfaceInfo& 
     block_size_ = block_size;
     block_count_ = static_cast<std::uint32_t>(block_count64);
     ring_size_ = std::size_t{block_size_} * block_count_;
+    block_timeout_ms_ = options.block_timeout_ms;
 
     // Asking the kernel for more than the machine has makes it dig into reclaim and can wake
     // the OOM killer before it gives up, so refuse that here.

@@ -238,10 +238,9 @@ Settings parse_settings(std::span<const std::string_view> args) {
             settings.filter = std::string(argument.value);
             have_filter_option = true;
         } else if (name == "-s" || name == "--snaplen") {
-            // tcpdump's -s 0 means "the largest"; the extcap range starts at 1.
-            const std::uint64_t value = parse_unsigned(argument, 0, kMaxSnapLength);
+            // tcpdump's -s 0 means "the largest"; the extcap advertises 1 to the largest.
+            const std::uint64_t value = parse_unsigned(argument, extcap ? 1 : 0, kMaxSnapLength);
             settings.snap_length = value == 0 ? kMaxSnapLength : static_cast<std::uint32_t>(value);
-            if (value == 0 && extcap) parse_unsigned(argument, 1, kMaxSnapLength);
         } else if (name == "-c" || name == "--count") {
             settings.packet_count = parse_unsigned(argument, 1, UINT64_MAX);
         } else if (name == "-a" || name == "--autostop") {

@@ -4,6 +4,7 @@
 //   rdgen udp --dst 198.18.0.2 --port 9000 [--src-port P] --count N [--rate PPS] [--size BYTES]
 //             [--linger S]
 //   rdgen raw --interface IF --dst-mac MAC --src IP --dst IP --count N [--rate PPS] [--size BYTES]
+//   rdgen tun --interface TUN [--max-seconds S]
 //
 // "udp" sends through the kernel's UDP stack from a socket bound to --src-port (default: --port),
 // so the peer's packets to that port land in a socket instead of provoking ICMP errors; with
@@ -11,15 +12,23 @@
 // Ethernet frames with AF_PACKET, for load without the stack's cost; sent to a MAC that is not
 // the receiver's, they are seen by every tap and then dropped as PACKET_OTHERHOST.
 //
+// "tun" attaches to an existing tun device (ip tuntap add) and reads and discards what the
+// kernel sends out through it: a tun without a reader has no carrier and drops every packet
+// before any packet socket sees it. It prints "attached" once the device has its reader.
+//
 // Every payload starts with the magic "RDGEN\0\0\1" and a 64-bit sequence number, so a capture
 // can be checked packet by packet. Sending stops after --count packets or --max-seconds
 // (default 60), whichever comes first. The result goes to stdout as "sent N packets in S s".
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <linux/if_packet.h>
+#include <linux/if_tun.h>
 #include <net/ethernet.h>
 #include <net/if.h>
 #include <netinet/ip.h>
 #include <netinet/udp.h>
+#include <poll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -260,11 +269,34 @@ int run_raw(const Options& options) {
     return 0;
 }
 
+int run_tun(const Options& options) {
+    const int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+    if (fd < 0) die(std::string("/dev/net/tun: ") + std::strerror(errno));
+    ifreq request{};
+    request.ifr_flags = IFF_TUN | IFF_NO_PI;
+    options.interface.copy(request.ifr_name, IFNAMSIZ - 1);
+    if (ioctl(fd, TUNSETIFF, &request) != 0) {
+        die("attach to tun " + options.interface + ": " + std::strerror(errno));
+    }
+    std::printf("attached\n");
+    std::fflush(stdout);
+    const double start = now_seconds();
+    static std::uint8_t buffer[65536];
+    while (now_seconds() - start < options.max_seconds) {
+        pollfd waiter{fd, POLLIN, 0};
+        if (poll(&waiter, 1, 100) > 0 && read(fd, buffer, sizeof buffer) < 0 && errno != EINTR)
+            break;
+    }
+    close(fd);
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
     const Options options = parse(argc, argv);
     if (options.mode == "udp") return run_udp(options);
     if (options.mode == "raw") return run_raw(options);
-    die("mode must be udp or raw");
+    if (options.mode == "tun") return run_tun(options);
+    die("mode must be udp, raw or tun");
 }

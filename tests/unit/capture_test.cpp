@@ -62,6 +62,10 @@ class FakeSource final : public Source {
         std::size_t stop_after = 0;         // set *stop once this many packets were read (0: never)
         std::chrono::microseconds read_delay{0};  // time a read() that returns packets takes
         SourceStats stats;                        // received, dropped and device counters reported
+        // The last held_back packets stay unreadable until *stop is set, like packets in a
+        // partly filled TPACKET_V3 block; handover_delay is what the source then promises.
+        std::size_t held_back = 0;
+        std::chrono::milliseconds handover_delay{0};
     };
 
     struct Counters {
@@ -109,8 +113,12 @@ class FakeSource final : public Source {
             ++idle_reads_;
             return 0;
         }
+        std::size_t visible = config_.packets;
+        if (config_.held_back != 0 && !(config_.stop != nullptr && config_.stop->load())) {
+            visible = config_.packets - config_.held_back;
+        }
         std::size_t count = 0;
-        while (count < out.size() && count < config_.per_read && next_ < config_.packets) {
+        while (count < out.size() && count < config_.per_read && next_ < visible) {
             ring_.push_back(make_packet(next_));
             const Bytes& bytes = ring_.back();
             PacketView& view = out[count++];
@@ -152,6 +160,8 @@ class FakeSource final : public Source {
         stats.delivered = counters_->delivered;
         return stats;
     }
+
+    std::chrono::milliseconds handover_delay() const override { return config_.handover_delay; }
 
     void check_error() override {
         ++counters_->check_error_calls;
@@ -578,6 +588,25 @@ TEST(Capture, DurationIsHonouredWhileDrainingAfterAnIdlePoll) {
     EXPECT_EQ(out.result.reason, StopReason::duration_limit);
     EXPECT_LT(elapsed, std::chrono::milliseconds(1000));
     EXPECT_LT(out.result.packets_written, 1000u);
+}
+
+// Packets the kernel accepted before a stop request but handed over only later (a partly filled
+// ring block) must still be written: the capture keeps reading for the source's handover delay.
+TEST(Capture, StopWritesWhatTheSourceHandsOverAfterTheRequest) {
+    for (const auto delay : {std::chrono::milliseconds(0), std::chrono::milliseconds(50)}) {
+        std::atomic<bool> stop{false};
+        FakeSource::Config config;
+        config.packets = 100;
+        config.held_back = 30;
+        config.stop = &stop;
+        config.stop_after = 70;  // the stop request comes once the first 70 were read
+        config.handover_delay = delay;
+        Fake fake = make_fake(config);
+        const Output out = capture_to_memory(sources_of(fake), {}, stop);
+        EXPECT_EQ(out.result.reason, StopReason::requested);
+        EXPECT_EQ(out.result.packets_written, delay.count() == 0 ? 70u : 100u)
+            << "handover delay " << delay.count() << " ms";
+    }
 }
 
 }  // namespace

@@ -34,8 +34,8 @@ class CaptureFilter {
     // capture privileges; falls back to compile() when that fails.
     static CaptureFilter compile_for_interface(std::string_view expression,
                                                const std::string& interface,
-                                               std::uint16_t link_type,
-                                               std::uint32_t accept_length, std::uint32_t netmask);
+                                               std::uint16_t link_type, std::uint32_t accept_length,
+                                               std::uint32_t netmask);
 
     // A program that accepts every packet, returning accept_length.
     static CaptureFilter accept_all(std::uint32_t accept_length);

@@ -3,6 +3,7 @@
 // source shares with the kernel.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -65,6 +66,10 @@ class Source {
     // Called after POLLERR. Throws Error when the capture cannot go on (interface removed);
     // returns if it can.
     virtual void check_error() = 0;
+    // Longest time a packet the kernel has accepted can stay invisible to read(): a partly
+    // filled ring block is handed over only by the kernel's block timer. A capture that stops
+    // keeps reading this long so that nothing accepted before the stop is lost.
+    virtual std::chrono::milliseconds handover_delay() const = 0;
 
     void set_interface_id(std::uint32_t id) { interface_id_ = id; }
     std::uint32_t interface_id() const { return interface_id_; }
