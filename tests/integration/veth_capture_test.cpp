@@ -2,7 +2,6 @@
 // The TPACKET_V3 and libpcap sources on a real veth pair: exact counts, sizes, directions,
 // timestamps, capture filters, snap length, loopback, several interfaces in one section.
 #include <gtest/gtest.h>
-#include <linux/if_arp.h>
 
 #include <map>
 #include <set>
@@ -222,6 +221,27 @@ TEST(VethCapture, AutomaticBackendPicksTpacketForEthernet) {
     TestNetwork net("a");
     auto source = open_in(net.cap_ns(), options_for(net.cap_if(), Backend::automatic));
     EXPECT_NE(source->description().description.find("TPACKET_V3"), std::string::npos);
+}
+
+// Promiscuous mode is a membership of the socket (PACKET_MR_PROMISC): it raises the device's
+// promiscuity count (not IFF_PROMISC, which is the administrator's flag) while the capture
+// runs, and the kernel drops it when the socket closes, even if ringdump is killed.
+TEST(VethCapture, PromiscuousModeLastsAsLongAsTheCapture) {
+    RINGDUMP_SKIP_WITHOUT_NETNS();
+    TestNetwork net("o");
+    auto promiscuous = [&] {
+        const std::string details = net.in_cap("ip -d link show dev " + net.cap_if());
+        return details.find(" promiscuity 0 ") == std::string::npos;
+    };
+    EXPECT_FALSE(promiscuous());
+    for (bool wanted : {true, false}) {
+        SourceOptions options = options_for(net.cap_if());
+        options.promiscuous = wanted;
+        auto source = open_in(net.cap_ns(), options);
+        EXPECT_EQ(promiscuous(), wanted);
+        source.reset();
+        EXPECT_FALSE(promiscuous());
+    }
 }
 
 }  // namespace

@@ -54,7 +54,7 @@ void enter_netns(const std::string& ns) {
     if (joined != 0) throw std::runtime_error("setns " + ns + ": " + std::strerror(error));
 }
 
-void shell(const std::string& command) {
+std::string shell(const std::string& command) {
     const std::string wrapped = command + " 2>&1";
     FILE* pipe = ::popen(wrapped.c_str(), "r");
     if (pipe == nullptr) throw std::runtime_error("cannot run: " + command);
@@ -64,6 +64,7 @@ void shell(const std::string& command) {
         output += buffer;
     const int status = ::pclose(pipe);
     if (status != 0) throw std::runtime_error("command failed: " + command + "\n" + output);
+    return output;
 }
 
 TestNetwork::TestNetwork(const std::string& tag)
@@ -77,12 +78,12 @@ TestNetwork::~TestNetwork() {
         ("bash -c 'source " + testnet_script() + " && testnet_down " + prefix_ + "'").c_str());
 }
 
-void TestNetwork::in_cap(const std::string& command) const {
-    shell("ip netns exec " + cap_ns() + " sh -c '" + command + "'");
+std::string TestNetwork::in_cap(const std::string& command) const {
+    return shell("ip netns exec " + cap_ns() + " sh -c '" + command + "'");
 }
 
-void TestNetwork::in_peer(const std::string& command) const {
-    shell("ip netns exec " + peer_ns() + " sh -c '" + command + "'");
+std::string TestNetwork::in_peer(const std::string& command) const {
+    return shell("ip netns exec " + peer_ns() + " sh -c '" + command + "'");
 }
 
 UdpSocket::UdpSocket(std::uint16_t port) {

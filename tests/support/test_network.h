@@ -37,8 +37,9 @@ template <typename F>
 auto in_netns(const std::string& ns, F fn) -> decltype(fn());
 void enter_netns(const std::string& ns);  // for the current thread; throws on failure
 
-// Runs a shell command; throws std::runtime_error with its output when it fails.
-void shell(const std::string& command);
+// Runs a shell command and returns its output; throws std::runtime_error with the output when
+// it fails.
+std::string shell(const std::string& command);
 
 // ns "<prefix>-cap" with "<prefix>c" 198.18.0.1/24 02:00:00:00:00:01, ns "<prefix>-peer" with
 // "<prefix>p" 198.18.0.2/24 02:00:00:00:00:02; static neighbours, IPv6 off. Removed on
@@ -54,8 +55,8 @@ class TestNetwork {
     std::string peer_ns() const { return prefix_ + "-peer"; }
     std::string cap_if() const { return prefix_ + "c"; }
     std::string peer_if() const { return prefix_ + "p"; }
-    void in_cap(const std::string& command) const;   // shell command in the capture namespace
-    void in_peer(const std::string& command) const;  // shell command in the peer namespace
+    std::string in_cap(const std::string& command) const;  // shell command in the capture namespace
+    std::string in_peer(const std::string& command) const;  // shell command in the peer namespace
 
   private:
     std::string prefix_;
