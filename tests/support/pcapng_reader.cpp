@@ -7,42 +7,17 @@
 #include <fstream>
 #include <iterator>
 
+#include "pcapng_blocks.h"
+
 namespace ringdump::test {
 namespace {
 
-template <typename T>
-T load(std::span<const std::uint8_t> bytes, std::size_t offset) {
-    if (offset + sizeof(T) > bytes.size()) throw FormatError("read past the end of a block");
-    T value;
-    std::memcpy(&value, bytes.data() + offset, sizeof value);
-    return value;
-}
-
-OptionMap parse_options(std::span<const std::uint8_t> body, std::size_t offset) {
-    OptionMap options;
-    bool ended = false;
-    while (offset < body.size()) {
-        if (ended) throw FormatError("bytes after opt_endofopt");
-        const auto code = load<std::uint16_t>(body, offset);
-        const auto length = load<std::uint16_t>(body, offset + 2);
-        offset += 4;
-        if (code == 0) {
-            if (length != 0) throw FormatError("opt_endofopt with a length");
-            ended = true;
-            continue;
-        }
-        const std::size_t padded = (length + 3u) & ~3u;
-        if (offset + padded > body.size()) throw FormatError("option runs past its block");
-        options.emplace(
-            code, std::vector<std::uint8_t>(body.begin() + static_cast<long>(offset),
-                                            body.begin() + static_cast<long>(offset + length)));
-        for (std::size_t i = length; i < padded; ++i) {
-            if (body[offset + i] != 0) throw FormatError("non-zero option padding");
-        }
-        offset += padded;
-    }
-    if (!options.empty() && !ended) throw FormatError("options without opt_endofopt");
-    return options;
+OptionMap to_map(const pcapng::Options& options, const std::string& where) {
+    if (!options.error.empty()) throw FormatError(where + ": " + options.error);
+    OptionMap map;
+    for (const pcapng::Option& option : options.list)
+        map.emplace(option.code, option.value);
+    return map;
 }
 
 template <typename T>
@@ -72,64 +47,50 @@ std::optional<std::uint64_t> ReadStatistics::counter(std::uint16_t code) const {
 }
 
 ReadFile read_pcapng(std::span<const std::uint8_t> bytes) {
+    const pcapng::Blocks blocks = pcapng::read_blocks(bytes);
+    if (!blocks.error.empty()) throw FormatError(blocks.error);
     ReadFile file;
-    std::size_t offset = 0;
-    while (offset < bytes.size()) {
-        const auto type = load<std::uint32_t>(bytes, offset);
-        const auto length = load<std::uint32_t>(bytes, offset + 4);
-        if (length < 12 || length % 4 != 0)
-            throw FormatError("bad block length " + std::to_string(length));
-        if (length > 262144) throw FormatError("block longer than 262144 bytes");
-        if (offset + length > bytes.size()) throw FormatError("truncated block at the end");
-        if (load<std::uint32_t>(bytes, offset + length - 4) != length) {
-            throw FormatError("trailing block length differs");
+    for (const pcapng::Block& block : blocks.blocks) {
+        const std::string where = "block at " + std::to_string(block.offset);
+        if (block.total_length > pcapng::kMaxDumpcapBlock) {
+            throw FormatError(where + " is longer than " +
+                              std::to_string(pcapng::kMaxDumpcapBlock));
         }
-        const std::span<const std::uint8_t> body = bytes.subspan(offset, length - 4);
-        if (file.block_types.empty() && type != 0x0A0D0D0A)
-            throw FormatError("first block is not an SHB");
-        file.block_types.push_back(type);
-        switch (type) {
-            case 0x0A0D0D0A:
-                if (load<std::uint32_t>(body, 8) != 0x1A2B3C4D)
-                    throw FormatError("bad byte-order magic");
-                file.section_options = parse_options(body, 24);
-                break;
-            case 1: {
-                ReadInterface interface;
-                interface.link_type = load<std::uint16_t>(body, 8);
-                interface.snap_length = load<std::uint32_t>(body, 12);
-                interface.options = parse_options(body, 16);
-                file.interfaces.push_back(std::move(interface));
+        if (file.block_types.empty() && block.type != pcapng::kShb) {
+            throw FormatError("the first block is not a section header");
+        }
+        file.block_types.push_back(block.type);
+        switch (block.type) {
+            case pcapng::kShb: {
+                const pcapng::SectionHeader shb = pcapng::decode_shb(block);
+                if (shb.magic != 0x1A2B3C4D) throw FormatError(where + ": bad byte-order magic");
+                file.section_options = to_map(shb.options, where);
                 break;
             }
-            case 6: {
-                ReadPacket packet;
-                packet.interface_id = load<std::uint32_t>(body, 8);
-                if (packet.interface_id >= file.interfaces.size()) {
-                    throw FormatError("EPB before the IDB it refers to");
+            case pcapng::kIdb: {
+                const pcapng::InterfaceDescription idb = pcapng::decode_idb(block);
+                file.interfaces.push_back(
+                    {idb.link_type, idb.snap_length, to_map(idb.options, where)});
+                break;
+            }
+            case pcapng::kEpb: {
+                const pcapng::EnhancedPacket epb = pcapng::decode_epb(block);
+                if (!epb.error.empty()) throw FormatError(where + ": " + epb.error);
+                if (epb.interface_id >= file.interfaces.size()) {
+                    throw FormatError(where + ": packet before the IDB it refers to");
                 }
-                packet.timestamp_ns = std::uint64_t{load<std::uint32_t>(body, 12)} << 32 |
-                                      load<std::uint32_t>(body, 16);
-                packet.caplen = load<std::uint32_t>(body, 20);
-                packet.wirelen = load<std::uint32_t>(body, 24);
-                const std::size_t padded = (packet.caplen + 3u) & ~3u;
-                if (28 + padded > body.size()) throw FormatError("packet data runs past its block");
-                packet.data.assign(body.begin() + 28, body.begin() + 28 + packet.caplen);
-                packet.options = parse_options(body, 28 + padded);
-                file.packets.push_back(std::move(packet));
+                file.packets.push_back({epb.interface_id, epb.timestamp, epb.captured_length,
+                                        epb.original_length, epb.data, to_map(epb.options, where)});
                 break;
             }
-            case 5: {
-                ReadStatistics statistics;
-                statistics.interface_id = load<std::uint32_t>(body, 8);
-                statistics.options = parse_options(body, 20);
-                file.statistics.push_back(std::move(statistics));
+            case pcapng::kIsb: {
+                const pcapng::InterfaceStatistics isb = pcapng::decode_isb(block);
+                file.statistics.push_back({isb.interface_id, to_map(isb.options, where)});
                 break;
             }
             default:
                 break;
         }
-        offset += length;
     }
     return file;
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
-// A strict pcapng reader for tests: walks the blocks of a whole file in memory and checks the
-// framing (lengths multiple of 4, at most 262144 bytes, leading and trailing lengths equal,
-// options inside the block) as it goes. Host byte order only, as ringdump writes it.
+// A strict whole-file pcapng reader for tests, built on the block decoder of pcapng_blocks.h:
+// any framing error (lengths, padding, options, 262144-byte limit, an EPB before its IDB) is a
+// FormatError. Host byte order only, as ringdump writes it.
 #pragma once
 
 #include <cstdint>

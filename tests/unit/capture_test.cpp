@@ -20,7 +20,7 @@
 #include <memory>
 #include <thread>
 
-#include "pcapng_reader.h"
+#include "pcapng_blocks.h"
 #include "ringdump/error.h"
 #include "ringdump/source.h"
 #include "test_support.h"

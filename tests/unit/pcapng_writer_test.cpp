@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "pcapng_reader.h"
+#include "pcapng_blocks.h"
 #include "ringdump/ip_prefix.h"
 #include "ringdump/packet.h"
 #include "ringdump/sink.h"

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: BSD-2-Clause
-// A minimal, independent pcapng reader for the tests: walks the blocks of a host-byte-order
+// A minimal, independent pcapng decoder for the tests: walks the blocks of a host-byte-order
 // section and decodes SHB, IDB, EPB and ISB fields and options as draft-ietf-opsawg-pcapng
-// defines them. It deliberately does not use ringdump's own pcapng_format.h structs, so a layout
-// mistake there cannot hide in both writer and reader.
+// defines them, reporting framing errors as text. It deliberately does not use ringdump's own
+// pcapng_format.h structs, so a layout mistake there cannot hide in both writer and reader.
+// pcapng_reader.h builds a whole-file view on top of it.
 #pragma once
 
 #include <cstdint>
@@ -12,7 +13,9 @@
 #include <string>
 #include <vector>
 
-#include "test_support.h"
+namespace ringdump::test {
+using Bytes = std::vector<std::uint8_t>;
+}  // namespace ringdump::test
 
 namespace ringdump::test::pcapng {
 
