@@ -21,8 +21,8 @@ ctest --test-dir build/sanitize --output-on-failure -j "$jobs" -L unit
 
 CC=clang CXX=clang++ cmake -S . -B build/fuzz -DCMAKE_BUILD_TYPE=Debug -DRINGDUMP_FUZZ=ON \
     -DRINGDUMP_BUILD_TESTS=OFF -DRINGDUMP_SANITIZE=address,undefined >/dev/null
-cmake --build build/fuzz -j "$jobs" --target settings_fuzz ip_prefix_fuzz
-for target in settings_fuzz ip_prefix_fuzz; do
+cmake --build build/fuzz -j "$jobs" --target settings_fuzz ip_prefix_fuzz packet_decoder_fuzz
+for target in settings_fuzz ip_prefix_fuzz packet_decoder_fuzz; do
     corpus=build/fuzz/corpus/$target
     mkdir -p "$corpus"
     echo "fuzz: $target for ${FUZZ_SECONDS:-30} s"

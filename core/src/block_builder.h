@@ -30,6 +30,12 @@ class BlockBuilder {
     void option(std::uint16_t code, std::string_view text) {
         option(code, std::span(reinterpret_cast<const std::uint8_t*>(text.data()), text.size()));
     }
+    // Options already encoded as TLVs.
+    void raw_options(std::span<const std::uint8_t> encoded) {
+        if (encoded.empty()) return;
+        bytes_.insert(bytes_.end(), encoded.begin(), encoded.end());
+        has_options_ = true;
+    }
     template <typename T>
     void option_value(std::uint16_t code, const T& value) {
         option(code, std::span(reinterpret_cast<const std::uint8_t*>(&value), sizeof value));

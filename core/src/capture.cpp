@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
 
+#include "ringdump/annotation_format.h"
 #include "ringdump/error.h"
 
 #include "ringdump/system_info.h"
@@ -33,11 +35,14 @@ CaptureResult Capture::run(const StopConditions& conditions, const std::atomic<b
         conditions.duration ? started + *conditions.duration : Clock::time_point::max();
 
     bool open = writer.write_section_header(section_);
+    std::vector<std::uint16_t> link_types;  // by interface id, for the annotator
     for (auto& source : sources_) {
         std::uint32_t id = 0;
         if (!open) break;
         open = writer.write_interface(source->description(), id);
         source->set_interface_id(id);
+        link_types.resize(id + 1);
+        link_types[id] = source->description().link_type;
     }
 
     std::vector<PacketView> batch(PcapngWriter::kBatchPackets);
@@ -55,6 +60,7 @@ CaptureResult Capture::run(const StopConditions& conditions, const std::atomic<b
             count = static_cast<std::size_t>(
                 std::min<std::uint64_t>(count, *conditions.packets - result.packets_written));
         }
+        if (annotator_ != nullptr) annotator_->annotate(std::span(batch.data(), count), link_types);
         const bool written = writer.write_packets(std::span(batch.data(), count));
         source.release();
         if (!written) {
@@ -94,9 +100,22 @@ CaptureResult Capture::run(const StopConditions& conditions, const std::atomic<b
     bool running = open;
     while (running && !time_to_stop()) {
         bool progressed = false;
-        for (std::size_t i = 0; i < sources_.size() && running; ++i)
+        for (std::size_t i = 0; i < sources_.size() && running; ++i) {
             running = pump(i, progressed);
+        }
         if (!running || progressed) continue;
+        if (std::all_of(sources_.begin(), sources_.end(),
+                        [](const auto& source) { return source->exhausted(); })) {
+            result.reason = StopReason::end_of_input;
+            for (auto& source : sources_) {
+                try {
+                    source->check_error();  // a damaged file ends the input with an error
+                } catch (const Error& failure) {
+                    running = fail(failure);
+                }
+            }
+            break;
+        }
 
         const auto until_deadline =
             std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count() +
@@ -171,6 +190,16 @@ CaptureResult Capture::run(const StopConditions& conditions, const std::atomic<b
         isb.filter_accepted = stats.received;
         isb.os_dropped = stats.dropped;
         isb.user_delivered = result.packets_per_source[i];
+        if (i == 0 && annotator_ != nullptr) {
+            // The annotator's counters cover every interface: they go with the first one, as a
+            // custom option (a custom block would show up as an extra record in Wireshark 4.0).
+            std::vector<std::uint8_t> value(4);
+            const std::uint32_t pen = annotation::kPen;
+            std::memcpy(value.data(), &pen, sizeof pen);
+            const std::vector<std::uint8_t> counters = annotator_->counters_payload();
+            value.insert(value.end(), counters.begin(), counters.end());
+            append_option(isb.extra_options, annotation::kOptionCode, value);
+        }
         if (!writer.write_statistics(sources_[i]->interface_id(), isb)) {
             result.reason = StopReason::reader_gone;
         }

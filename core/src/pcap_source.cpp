@@ -54,7 +54,7 @@ class PcapSource final : public Source {
 
 PcapSource::PcapSource(const SourceOptions& options)
     : name_(options.interface),
-      snap_length_(options.snap_length),
+      snap_length_(options.whole_packets ? kMaxSnapLength : options.snap_length),
       timeout_ms_(options.block_timeout_ms),
       arena_(kArenaBytes) {
     if (options.snap_length == 0 || options.snap_length > kMaxSnapLength) {
@@ -65,7 +65,8 @@ PcapSource::PcapSource(const SourceOptions& options)
     char error_text[PCAP_ERRBUF_SIZE] = {};
     handle_ = ::pcap_create(name_.c_str(), error_text);
     if (handle_ == nullptr) fail(ErrorKind::system, std::string("libpcap: ") + error_text);
-    ::pcap_set_snaplen(handle_, static_cast<int>(options.snap_length));
+    ::pcap_set_snaplen(handle_,
+                       static_cast<int>(options.whole_packets ? kMaxSnapLength : options.snap_length));
     ::pcap_set_promisc(handle_, options.promiscuous ? 1 : 0);
     ::pcap_set_timeout(handle_, static_cast<int>(options.block_timeout_ms));
     ::pcap_set_buffer_size(

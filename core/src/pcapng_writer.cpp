@@ -167,6 +167,7 @@ bool PcapngWriter::write_interface(const InterfaceDescription& description, std:
 //  /  isb_starttime (2), isb_endtime (3): timestamp high, low      /
 //  /  isb_ifrecv (4), isb_ifdrop (5), isb_filteraccept (6),        /
 //  /  isb_osdrop (7), isb_usrdeliv (8): 64-bit counters            /
+//  /  extra options (the annotator's counters: custom option 2989) /
 //  /  opt_endofopt                                                 /
 //  +---------------------------------------------------------------+
 //  |                      Block Total Length                       |
@@ -190,6 +191,7 @@ bool PcapngWriter::write_statistics(std::uint32_t interface_id, const InterfaceS
     counter_option(kIsbFilterAccept, stats.filter_accepted);
     counter_option(kIsbOsDrop, stats.os_dropped);
     counter_option(kIsbUsrDeliv, stats.user_delivered);
+    block.raw_options(stats.extra_options);
     const auto& bytes = block.finish();
     return sink_.write_all(bytes.data(), bytes.size());
 }

@@ -185,7 +185,7 @@ TpacketSource::TpacketSource(const SourceOptions& options, const InterfaceInfo& 
     }
 
     // The kernel truncates to the snap length through the filter's return value, so the ring
-    // only holds what will be written.
+    // only holds what will be written (unless the annotator needs whole packets).
     std::uint32_t netmask = 0;
     for (const IpPrefix& prefix : info.addresses) {
         if (prefix.is_ipv4() && prefix.length > 0) {
@@ -193,14 +193,15 @@ TpacketSource::TpacketSource(const SourceOptions& options, const InterfaceInfo& 
             break;
         }
     }
+    const std::uint32_t kept = options.whole_packets ? kMaxSnapLength : options.snap_length;
     const bool needs_program =
-        !options.filter.empty() || info.is_loopback() || options.snap_length < kMaxSnapLength;
+        !options.filter.empty() || info.is_loopback() || kept < kMaxSnapLength;
     if (needs_program) {
         CaptureFilter filter =
             options.filter.empty()
-                ? CaptureFilter::accept_all(options.snap_length)
-                : CaptureFilter::compile_for_interface(options.filter, name_, link_type,
-                                                       options.snap_length, netmask);
+                ? CaptureFilter::accept_all(kept)
+                : CaptureFilter::compile_for_interface(options.filter, name_, link_type, kept,
+                                                       netmask);
         if (info.is_loopback()) filter.reject_outgoing();
         const auto& program = filter.instructions();
         sock_fprog fprog{

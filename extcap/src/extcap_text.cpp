@@ -66,7 +66,22 @@ std::string extcap_config_text() {
            "value {arg=5}{value=info}{display=Information}{default=false}\n"
            "value {arg=5}{value=debug}{display=Debugging}{default=false}\n"
            "arg {number=6}{call=--log-file}{display=Log file}{type=fileselect}{mustexist=false}"
-           "{tooltip=Where the log goes; nothing is logged without one}{group=Debug}\n";
+           "{tooltip=Where the log goes; nothing is logged without one}{group=Debug}\n"
+           "arg {number=7}{call=--annotations}{display=Annotate packets}{type=boolean}{default=" +
+           (kAnnotate ? "true" : "false") +
+           "}{tooltip=Host-relative direction and TCP stream facts on every packet (the ringdump "
+           "plugin shows them)}{group=Annotations}\n"
+           "arg {number=8}{call=--local-net}{display=Local networks}{type=string}"
+           "{placeholder=198.18.0.0/15,2001:db8::/32}{tooltip=Networks that count as this host, "
+           "comma-separated; empty: the captured interface's own prefixes}{group=Annotations}\n"
+           "arg {number=9}{call=--max-flows}{display=Flows tracked at once}{type=unsigned}"
+           "{range=1024,67108864}{default=" +
+           std::to_string(kMaxFlows) +
+           "}{tooltip=The least recently used flow is forgotten beyond this}{group=Annotations}\n"
+           "arg {number=10}{call=--flow-memory}{display=Flow memory (MiB)}{type=unsigned}"
+           "{range=1,65536}{default=" +
+           std::to_string(kFlowMemoryMib) +
+           "}{tooltip=Most memory the flow table may use}{group=Annotations}\n";
 }
 
 }  // namespace ringdump::app

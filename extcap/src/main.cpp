@@ -130,6 +130,7 @@ int main(int argc, char** argv) {
                 }
                 return 0;
             case Mode::capture:
+            case Mode::annotate:
                 return standalone_capture(settings);
             case Mode::extcap_capture:
                 break;  // handled above

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 #include "settings.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 
@@ -81,6 +82,30 @@ void parse_autostop(Settings& settings, const Argument& argument) {
     }
 }
 
+// "198.18.0.0/15", or several separated by commas or spaces (the extcap passes one string).
+void parse_local_networks(Settings& settings, const Argument& argument) {
+    std::string_view rest = argument.value;
+    bool any = false;
+    while (!rest.empty()) {
+        const std::size_t end = rest.find_first_of(", ");
+        const std::string_view item = rest.substr(0, end);
+        rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
+        if (item.empty()) continue;
+        auto prefix = IpPrefix::parse(item);
+        if (!prefix) {
+            throw UsageError("bad value '" + std::string(item) + "' for " +
+                             std::string(argument.name) +
+                             ": use CIDR notation, e.g. 198.18.0.0/15 or 2001:db8::/32");
+        }
+        settings.local_networks.push_back(*prefix);
+        any = true;
+    }
+    if (!any && !argument.value.empty()) {
+        throw UsageError("bad value '" + std::string(argument.value) + "' for " +
+                         std::string(argument.name) + ": use CIDR notation, e.g. 198.18.0.0/15");
+    }
+}
+
 std::string strip_extcap_prefix(std::string_view name) {
     if (!name.starts_with(kExtcapPrefix)) {
         throw UsageError("extcap interface '" + std::string(name) + "' is not one of ringdump's (" +
@@ -91,60 +116,26 @@ std::string strip_extcap_prefix(std::string_view name) {
     return std::string(name.substr(kExtcapPrefix.size()));
 }
 
-// Options that take a value, by every name they go by.
+// Options that take a value, and flags, by every name they go by.
+// clang-format off
+constexpr std::string_view kWithValue[] = {
+    "-i", "--interface", "-w", "--write", "-f", "--filter", "-s", "--snaplen", "-c", "--count",
+    "-a", "--autostop", "-B", "--buffer-size", "--backend", "--block-size", "--block-timeout",
+    "--promisc", "--log-level", "--log-file", "--local-net", "--annotations", "--max-flows",
+    "--flow-memory", "--extcap-interface", "--fifo", "--extcap-capture-filter",
+    "--extcap-control-in", "--extcap-control-out", "--extcap-reload-option", "--extcap-version"};
+constexpr std::string_view kFlags[] = {
+    "-D", "--list-interfaces", "-h", "--help", "-v", "--version", "-p", "--no-promiscuous-mode",
+    "-q", "--quiet", "--no-annotations", "--extcap-interfaces", "--extcap-dlts", "--extcap-config",
+    "--capture"};
+// clang-format on
+
 bool takes_value(std::string_view name) {
-    static constexpr std::string_view kWithValue[] = {"-i",
-                                                      "--interface",
-                                                      "-w",
-                                                      "--write",
-                                                      "-f",
-                                                      "--filter",
-                                                      "-s",
-                                                      "--snaplen",
-                                                      "-c",
-                                                      "--count",
-                                                      "-a",
-                                                      "--autostop",
-                                                      "-B",
-                                                      "--buffer-size",
-                                                      "--backend",
-                                                      "--block-size",
-                                                      "--block-timeout",
-                                                      "--promisc",
-                                                      "--log-level",
-                                                      "--log-file",
-                                                      "--extcap-interface",
-                                                      "--fifo",
-                                                      "--extcap-capture-filter",
-                                                      "--extcap-control-in",
-                                                      "--extcap-control-out",
-                                                      "--extcap-reload-option",
-                                                      "--extcap-version"};
-    for (std::string_view known : kWithValue) {
-        if (name == known) return true;
-    }
-    return false;
+    return std::find(std::begin(kWithValue), std::end(kWithValue), name) != std::end(kWithValue);
 }
 
 bool is_flag(std::string_view name) {
-    static constexpr std::string_view kFlags[] = {"-D",
-                                                  "--list-interfaces",
-                                                  "-h",
-                                                  "--help",
-                                                  "-v",
-                                                  "--version",
-                                                  "-p",
-                                                  "--no-promiscuous-mode",
-                                                  "-q",
-                                                  "--quiet",
-                                                  "--extcap-interfaces",
-                                                  "--extcap-dlts",
-                                                  "--extcap-config",
-                                                  "--capture"};
-    for (std::string_view known : kFlags) {
-        if (name == known) return true;
-    }
-    return false;
+    return std::find(std::begin(kFlags), std::end(kFlags), name) != std::end(kFlags);
 }
 
 }  // namespace
@@ -175,6 +166,12 @@ Settings parse_settings(std::span<const std::string_view> args) {
     bool have_filter_option = false;
     std::string extcap_interface;
     std::vector<std::string> filter_words;
+
+    bool annotate_command = false;
+    if (!extcap && !args.empty() && args.front() == "annotate") {
+        annotate_command = true;
+        args = args.subspan(1);
+    }
 
     Reader reader(args);
     while (!reader.done()) {
@@ -274,6 +271,16 @@ Settings parse_settings(std::span<const std::string_view> args) {
                                  "' for --log-level: use error, warning, info or debug");
             }
             settings.log_level = *level;
+        } else if (name == "--no-annotations") {
+            settings.annotate = false;
+        } else if (name == "--annotations") {
+            settings.annotate = parse_bool(argument);
+        } else if (name == "--local-net") {
+            parse_local_networks(settings, argument);
+        } else if (name == "--max-flows") {
+            settings.max_flows = parse_unsigned(argument, 1024, 1u << 26);
+        } else if (name == "--flow-memory") {
+            settings.flow_memory_mib = parse_unsigned(argument, 1, 65536);
         } else if (name == "--log-file") {
             settings.log_file = std::string(argument.value);
         } else if (name == "--extcap-interfaces") {
@@ -292,6 +299,16 @@ Settings parse_settings(std::span<const std::string_view> args) {
         // --extcap-control-in/out and --extcap-reload-option: no toolbar, nothing to reload.
     }
 
+    if (annotate_command) {
+        if (filter_words.size() != 1 || have_filter_option || !settings.interfaces.empty()) {
+            throw UsageError(
+                "annotate reads one capture file: ringdump annotate IN -w OUT "
+                "[--local-net CIDR ...]");
+        }
+        settings.mode = Mode::annotate;
+        settings.input = filter_words.front();
+        return settings;
+    }
     if (!filter_words.empty()) {
         if (have_filter_option) {
             throw UsageError(
@@ -344,6 +361,7 @@ SourceOptions source_options(const Settings& settings, const std::string& interf
     options.block_bytes = settings.block_kib << 10;
     options.block_timeout_ms = settings.block_timeout_ms;
     options.filter = settings.filter;
+    options.whole_packets = settings.annotate;
     return options;
 }
 

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "log.h"
+#include "ringdump/ip_prefix.h"
 #include "ringdump/source.h"
 
 namespace ringdump::app {
@@ -21,6 +22,7 @@ inline constexpr std::string_view kExtcapPrefix = "ringdump-";
 
 enum class Mode {
     capture,              // standalone capture (-i ... -w ...)
+    annotate,             // ringdump annotate IN -w OUT
     list_interfaces,      // -D
     help,                 // --help
     version,              // --version
@@ -45,6 +47,9 @@ inline constexpr std::uint64_t kMaxBufferMib = 65536;
 inline constexpr std::uint32_t kBlockKib = 1024;
 inline constexpr std::uint32_t kBlockTimeoutMs = 10;
 inline constexpr std::uint32_t kMaxBlockTimeoutMs = 10000;
+inline constexpr bool kAnnotate = true;
+inline constexpr std::uint64_t kMaxFlows = 262144;
+inline constexpr std::uint64_t kFlowMemoryMib = 128;
 }  // namespace defaults
 
 struct Settings {
@@ -59,6 +64,12 @@ struct Settings {
     std::uint64_t buffer_mib = defaults::kBufferMib;
     std::uint32_t block_kib = defaults::kBlockKib;
     std::uint32_t block_timeout_ms = defaults::kBlockTimeoutMs;
+
+    bool annotate = defaults::kAnnotate;   // --no-annotations / --annotations false
+    std::vector<IpPrefix> local_networks;  // --local-net; empty = the interfaces' own prefixes
+    std::uint64_t max_flows = defaults::kMaxFlows;
+    std::uint64_t flow_memory_mib = defaults::kFlowMemoryMib;
+    std::string input;  // annotate: the capture file to read
 
     std::optional<std::uint64_t> packet_count;  // -c, -a packets:N
     std::optional<double> duration_seconds;     // -a duration:SEC

@@ -8,6 +8,7 @@ namespace ringdump::app {
 std::string usage_text() {
     using namespace defaults;
     return "Usage: ringdump -i INTERFACE [-i INTERFACE ...] [options] [-w FILE|-] [FILTER]\n"
+           "       ringdump annotate IN -w OUT [--local-net CIDR ...]\n"
            "       ringdump -D | --help | --version\n"
            "\n"
            "Captures packets through a TPACKET_V3 ring and writes pcapng (one interface block per\n"
@@ -34,6 +35,20 @@ std::string usage_text() {
            std::to_string(kMaxBlockTimeoutMs) + " (default " + std::to_string(kBlockTimeoutMs) +
            ")\n"
            "      --backend NAME      auto (default), tpacket or pcap\n"
+           "\n"
+           "Annotations (on by default; docs/annotations.md):\n"
+           "      --no-annotations    plain pcapng: no direction or TCP facts, the leanest "
+           "capture\n"
+           "      --local-net CIDR    a network that counts as this host (repeat, or separate\n"
+           "                          with commas); default: the captured interfaces' prefixes\n"
+           "      --max-flows N       flows tracked at once (default " +
+           std::to_string(kMaxFlows) +
+           ")\n"
+           "      --flow-memory MIB   most memory for flow tracking (default " +
+           std::to_string(kFlowMemoryMib) +
+           ")\n"
+           "  annotate IN -w OUT      annotate a pcap or pcapng file (no local networks unless\n"
+           "                          --local-net is given)\n"
            "\n"
            "Stopping (SIGINT or SIGTERM stop cleanly at any time):\n"
            "  -c, --count N           after N packets\n"

@@ -148,13 +148,14 @@ std::optional<std::uint64_t> payload_sequence(const std::vector<std::uint8_t>& f
 }
 
 BackgroundCapture::BackgroundCapture(std::vector<std::unique_ptr<Source>> sources,
-                                     StopConditions conditions) {
+                                     StopConditions conditions, Annotator* annotator) {
     memfd_ = ::memfd_create("ringdump-test-capture", MFD_CLOEXEC);
     if (memfd_ < 0) throw std::runtime_error(std::string("memfd_create: ") + std::strerror(errno));
     sink_ = std::make_unique<Sink>(memfd_, false, "memory");
     capture_ =
         std::make_unique<Capture>(std::move(sources), *sink_,
                                   SectionInfo{"test hardware", os_description(), "ringdump tests"});
+    capture_->set_annotator(annotator);
     result_ = std::async(std::launch::async,
                          [this, conditions] { return capture_->run(conditions, stop_); });
 }

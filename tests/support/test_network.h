@@ -90,7 +90,8 @@ std::optional<std::uint64_t> payload_sequence(const std::vector<std::uint8_t>& f
 // A capture running on a background thread into an anonymous in-memory file.
 class BackgroundCapture {
   public:
-    BackgroundCapture(std::vector<std::unique_ptr<Source>> sources, StopConditions conditions);
+    BackgroundCapture(std::vector<std::unique_ptr<Source>> sources, StopConditions conditions,
+                      Annotator* annotator = nullptr);
     ~BackgroundCapture();
     // Asks the capture to stop (as SIGINT would) and waits for it.
     CaptureResult stop();

@@ -202,7 +202,19 @@ TEST(ExtcapConfig, GoldenText) {
         "value {arg=5}{value=info}{display=Information}{default=false}\n"
         "value {arg=5}{value=debug}{display=Debugging}{default=false}\n"
         "arg {number=6}{call=--log-file}{display=Log file}{type=fileselect}{mustexist=false}"
-        "{tooltip=Where the log goes; nothing is logged without one}{group=Debug}\n";
+        "{tooltip=Where the log goes; nothing is logged without one}{group=Debug}\n"
+        "arg {number=7}{call=--annotations}{display=Annotate packets}{type=boolean}{default=true}"
+        "{tooltip=Host-relative direction and TCP stream facts on every packet (the ringdump "
+        "plugin shows them)}{group=Annotations}\n"
+        "arg {number=8}{call=--local-net}{display=Local networks}{type=string}"
+        "{placeholder=198.18.0.0/15,2001:db8::/32}{tooltip=Networks that count as this host, "
+        "comma-separated; empty: the captured interface's own prefixes}{group=Annotations}\n"
+        "arg {number=9}{call=--max-flows}{display=Flows tracked at once}{type=unsigned}"
+        "{range=1024,67108864}{default=262144}"
+        "{tooltip=The least recently used flow is forgotten beyond this}{group=Annotations}\n"
+        "arg {number=10}{call=--flow-memory}{display=Flow memory (MiB)}{type=unsigned}"
+        "{range=1,65536}{default=128}{tooltip=Most memory the flow table may use}"
+        "{group=Annotations}\n";
     EXPECT_EQ(extcap_config_text(), expected);
 }
 
@@ -223,7 +235,8 @@ TEST(ExtcapConfig, PreferenceNamesMatchTheReadme) {
         names.insert(name);
     }
     EXPECT_EQ(names, (std::set<std::string>{"backend", "snaplen", "promisc", "buffersize",
-                                            "blocktimeout", "loglevel", "logfile"}));
+                                            "blocktimeout", "loglevel", "logfile", "annotations",
+                                            "localnet", "maxflows", "flowmemory"}));
 }
 
 // tshark passes every default explicitly (`call value`); ringdump must accept each one and end
@@ -256,8 +269,12 @@ TEST(ExtcapConfig, AdvertisedDefaultsParseToTheBuiltInDefaults) {
     EXPECT_EQ(advertised.block_timeout_ms, plain.block_timeout_ms);
     EXPECT_EQ(advertised.log_level, plain.log_level);
     EXPECT_EQ(advertised.log_file, plain.log_file);
-    // 7 args, of which 6 have a default (the log file has none).
-    EXPECT_EQ(argv.size(), 5u + 2 * 6);
+    EXPECT_EQ(advertised.annotate, plain.annotate);
+    EXPECT_EQ(advertised.local_networks, plain.local_networks);
+    EXPECT_EQ(advertised.max_flows, plain.max_flows);
+    EXPECT_EQ(advertised.flow_memory_mib, plain.flow_memory_mib);
+    // 11 args, of which 9 have a default (the log file and the local networks have none).
+    EXPECT_EQ(argv.size(), 5u + 2 * 9);
 }
 
 // ---------------------------------------------------------------------------------------------

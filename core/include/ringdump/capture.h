@@ -3,9 +3,10 @@
 //
 //   sources ──read batch──► PcapngWriter ──writev──► Sink ──► release batch
 //
-// One thread polls every source, writes each ready batch straight from the source's memory and
-// gives the memory back once it is written. While a write blocks (a slow reader), the kernel
-// keeps filling the rings, which is what makes them burst buffers.
+// One thread polls every source, annotates each ready batch (when an Annotator is set), writes it
+// straight from the source's memory and gives the memory back once it is written. While a write
+// blocks (a slow reader), the kernel keeps filling the rings, which is what makes them burst
+// buffers.
 #pragma once
 
 #include <atomic>
@@ -16,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "ringdump/annotator.h"
 #include "ringdump/error.h"
 #include "ringdump/pcapng_writer.h"
 #include "ringdump/sink.h"
@@ -35,6 +37,7 @@ enum class StopReason {
     duration_limit,
     size_limit,
     reader_gone,    // the reader closed the pipe (EPIPE): a normal end
+    end_of_input,   // every source was finite (a file) and is exhausted
     source_failed,  // a source reported a fatal error (see CaptureResult::error)
 };
 
@@ -56,12 +59,17 @@ class Capture {
     // open. Errors of the sink itself are thrown as Error.
     CaptureResult run(const StopConditions& conditions, const std::atomic<bool>& stop);
 
+    // Annotates every packet before it is written, and writes the annotator's counters as a
+    // custom block at the end. Not owned; must outlive run().
+    void set_annotator(Annotator* annotator) { annotator_ = annotator; }
+
     const std::vector<std::unique_ptr<Source>>& sources() const { return sources_; }
 
   private:
     std::vector<std::unique_ptr<Source>> sources_;
     Sink& sink_;
     SectionInfo section_;
+    Annotator* annotator_ = nullptr;
 };
 
 }  // namespace ringdump

@@ -36,6 +36,9 @@ struct SourceOptions {
     std::uint32_t block_bytes = 1u << 20;       // TPACKET_V3 block size (power of two)
     std::uint32_t block_timeout_ms = 10;        // a partly filled block is handed over after this
     std::string filter;                         // libpcap syntax; empty = everything
+    // Have the kernel keep whole packets even when snap_length is smaller, for the annotator,
+    // which reads headers past the stored prefix; the writer still stores snap_length bytes.
+    bool whole_packets = false;
 };
 
 struct SourceStats {
@@ -66,6 +69,8 @@ class Source {
     // Called after POLLERR. Throws Error when the capture cannot go on (interface removed);
     // returns if it can.
     virtual void check_error() = 0;
+    // True once a finite source (a file) has handed out its last packet.
+    virtual bool exhausted() const { return false; }
     // Longest time a packet the kernel has accepted can stay invisible to read(): a partly
     // filled ring block is handed over only by the kernel's block timer. A capture that stops
     // keeps reading this long so that nothing accepted before the stop is lost.
