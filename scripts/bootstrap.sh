@@ -12,7 +12,7 @@ packages=(
     # fuzzing (libFuzzer comes with clang's runtime)
     clang libclang-rt-14-dev
     # benchmarks
-    tcpdump
+    tcpdump libbenchmark-dev
 )
 
 missing=()

@@ -88,6 +88,10 @@ struct Annotator::State {
     }
 
     void annotate(PacketView& view, std::uint16_t link_type, std::uint8_t* option);
+    bool idle_too_long(const Flow& flow, std::uint64_t now) const {
+        const std::uint64_t timeout = timeouts[static_cast<std::size_t>(flow.flow_class)];
+        return timeout != 0 && now > flow.last_seen_ns && now - flow.last_seen_ns > timeout;
+    }
     void track_flow(const PacketView& view, const DecodedPacket& packet, Record& record);
 
     AnnotatorOptions options;
@@ -153,31 +157,42 @@ void Annotator::State::track_flow(const PacketView& view, const DecodedPacket& p
     const bool syn = tcp && (packet.tcp_flags & tcp_flags::kSyn) != 0;
     const bool ack = tcp && (packet.tcp_flags & tcp_flags::kAck) != 0;
     Flow* flow = flows.find(key, hash);
+    if (flow != nullptr && idle_too_long(*flow, view.timestamp_ns)) {
+        // Its timeout passed before this packet (the per-batch expiry may not have run since):
+        // the old stream ended, this tuple starts a new one.
+        flows.remove(*flow);
+        flow = nullptr;
+        ++counters.flows_expired;
+    }
     if (flow != nullptr && syn && !ack) {
-        // A new connection on a tuple in use: after a close, or with another initial sequence
-        // number. The old stream ends here; the new one gets its own id.
+        // A new connection on a tuple in use: after a close, with another initial sequence
+        // number, or after state the capture joined mid-stream. The old stream ends here and
+        // the new one gets its own id. (A second SYN of a simultaneous open is not new.)
         const tcp::DirectionState& side = flow->side[sender];
-        if (flow->flow_class == FlowClass::tcp_closed || !side.syn_seen ||
-            side.isn != packet.sequence) {
-            if (flow->side[0].initialized || flow->side[1].initialized) {
-                flows.remove(*flow);
-                flow = nullptr;
-                ++counters.streams_restarted;
-            }
+        const bool new_connection = flow->flow_class == FlowClass::tcp_closed ||
+                                    (side.syn_seen && side.isn != packet.sequence) ||
+                                    (side.initialized && !side.syn_seen);
+        if (new_connection) {
+            flows.remove(*flow);
+            flow = nullptr;
+            ++counters.streams_restarted;
         }
     }
     if (flow == nullptr) {
         bool evicted_one = false;
-        flow = flows.create(key, hash, view.timestamp_ns, evicted_one);
-        if (evicted_one) ++counters.flows_evicted;
+        std::uint32_t evicted_hash = 0;
+        flow = flows.create(key, hash, view.timestamp_ns, evicted_one, &evicted_hash);
+        if (evicted_one) {
+            ++counters.flows_evicted;
+            evicted[evicted_hash & (kEvictedMemory - 1)] = evicted_hash | 1u;
+        }
         std::uint32_t& remembered = evicted[hash & (kEvictedMemory - 1)];
         if (remembered == (hash | 1u)) {
             flow->state_lost = true;
             remembered = 0;
         }
         flow->stream_id = next_stream_id++;
-        flow->owner_interface =
-            static_cast<std::uint8_t>(std::min<std::uint32_t>(view.interface_id, 255));
+        flow->owner_interface = view.interface_id;
         const annotation::Direction as_sent = static_cast<annotation::Direction>(
             options.local_networks.classify(ipv6, packet.source.data(), packet.destination.data()));
         flow->low_to_high_direction = static_cast<std::uint8_t>(from_low ? as_sent : flip(as_sent));
@@ -239,7 +254,10 @@ void Annotator::State::track_flow(const PacketView& view, const DecodedPacket& p
         const tcp::DirectionState& high = flow->side[1];
         if (flow->reset || (low.fin_seen && high.fin_seen)) {
             flow_class = FlowClass::tcp_closed;
-        } else if ((low.syn_seen || high.syn_seen) && !(low.initialized && high.initialized)) {
+        } else if ((low.syn_seen || high.syn_seen) && low.max_end == 0 && high.max_end == 0 &&
+                   !(low.initialized && high.initialized)) {
+            // Only handshake packets so far, one way: half-open (a capture of one direction of
+            // a working connection sees data and counts as open).
             flow_class = FlowClass::tcp_half_open;
         } else {
             flow_class = FlowClass::tcp_open;
@@ -259,9 +277,11 @@ void Annotator::annotate(std::span<PacketView> packets, std::span<const std::uin
     if (state.arena.size() < packets.size() * kOptionBytes) {
         state.arena.resize(packets.size() * kOptionBytes);  // only for batches above 1024
     }
-    // Timeouts run on packet time, once per batch. A tuple seen again after its flow expired
-    // starts a new stream.
-    state.counters.flows_expired += state.flows.expire(packets.back().timestamp_ns, state.timeouts);
+    // Timeouts run on packet time: once per batch at the batch's first time (no flow a packet of
+    // this batch uses is expired by a later packet's time), and for each flow when it is looked
+    // up. A tuple seen again after its flow expired starts a new stream.
+    state.counters.flows_expired +=
+        state.flows.expire(packets.front().timestamp_ns, state.timeouts);
     for (std::size_t i = 0; i < packets.size(); ++i) {
         PacketView& view = packets[i];
         const std::uint16_t link_type =

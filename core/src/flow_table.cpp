@@ -68,8 +68,8 @@ Flow* FlowTable::find(const FlowKey& key, std::uint32_t hash) {
     }
 }
 
-Flow* FlowTable::create(const FlowKey& key, std::uint32_t hash, std::uint64_t now_ns,
-                        bool& evicted) {
+Flow* FlowTable::create(const FlowKey& key, std::uint32_t hash, std::uint64_t now_ns, bool& evicted,
+                        std::uint32_t* evicted_hash) {
     evicted = false;
     if (free_count_ == 0 && never_used_ == capacity_) {
         // The least recently used flow is the oldest of the list heads.
@@ -81,6 +81,7 @@ Flow* FlowTable::create(const FlowKey& key, std::uint32_t hash, std::uint64_t no
                 oldest = &candidate;
             }
         }
+        if (evicted_hash != nullptr) *evicted_hash = oldest->hash;
         remove(*oldest);
         evicted = true;
     }
@@ -160,6 +161,7 @@ void FlowTable::append(Flow& flow) {
 }
 
 void FlowTable::touch(Flow& flow, FlowClass flow_class, std::uint64_t now_ns) {
+    if (now_ns < flow.last_seen_ns && flow.flow_class == flow_class) return;
     if (now_ns > flow.last_seen_ns) flow.last_seen_ns = now_ns;
     const List& list = lists_[static_cast<std::size_t>(flow.flow_class)];
     if (flow.flow_class == flow_class && list.tail == number(flow) + 1) return;  // already newest

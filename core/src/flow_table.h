@@ -47,7 +47,7 @@ struct Flow {
     FlowClass flow_class = FlowClass::udp;
     std::uint8_t low_to_high_direction = 0;  // HostDirection of packets from low to high
     std::uint8_t client = 0;                 // 0 unknown, 1 the low endpoint, 2 the high one
-    std::uint8_t owner_interface = 0;        // the interface whose packets are tracked
+    std::uint32_t owner_interface = 0;       // the interface whose packets are tracked
     bool state_lost = false;                 // created after an eviction of the same tuple
     bool reset = false;
     tcp::DirectionState side[2];  // [0]: bytes the low endpoint sends; [1]: the high
@@ -66,10 +66,14 @@ class FlowTable {
 
     Flow* find(const FlowKey& key, std::uint32_t hash);
     // Adds a flow for key, last used at now_ns, in class udp. When the pool is full the least
-    // recently used flow of all classes is removed first and evicted is set.
-    Flow* create(const FlowKey& key, std::uint32_t hash, std::uint64_t now_ns, bool& evicted);
+    // recently used flow of all classes is removed first, evicted is set, and the evicted
+    // flow's hash is stored in *evicted_hash when given.
+    Flow* create(const FlowKey& key, std::uint32_t hash, std::uint64_t now_ns, bool& evicted,
+                 std::uint32_t* evicted_hash = nullptr);
     void remove(Flow& flow);
-    // Records a use at now_ns: the flow moves to the newest end of the list of its class.
+    // Records a use at now_ns: the flow moves to the newest end of the list of its class. A time
+    // older than its last use (packets from several interfaces interleave) leaves it in place,
+    // so every list stays ordered by last use.
     void touch(Flow& flow, FlowClass flow_class, std::uint64_t now_ns);
     // Removes the flows of each class unused for longer than its timeout (nanoseconds, 0 = never).
     std::size_t expire(std::uint64_t now_ns,

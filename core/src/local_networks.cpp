@@ -98,7 +98,8 @@ bool LocalNetworks::contains(bool ipv6, const std::uint8_t* address) const {
 
 HostDirection LocalNetworks::classify(bool ipv6, const std::uint8_t* source,
                                       const std::uint8_t* destination) const {
-    if (empty()) return HostDirection::unknown;
+    // No network of this family is known: nothing can be said (not "transit").
+    if ((ipv6 ? v6_lengths_ : v4_lengths_).empty()) return HostDirection::unknown;
     const bool from_local = contains(ipv6, source);
     const bool to_local = contains(ipv6, destination);
     if (from_local && to_local) return HostDirection::local;

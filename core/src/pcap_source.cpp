@@ -65,8 +65,8 @@ PcapSource::PcapSource(const SourceOptions& options)
     char error_text[PCAP_ERRBUF_SIZE] = {};
     handle_ = ::pcap_create(name_.c_str(), error_text);
     if (handle_ == nullptr) fail(ErrorKind::system, std::string("libpcap: ") + error_text);
-    ::pcap_set_snaplen(handle_,
-                       static_cast<int>(options.whole_packets ? kMaxSnapLength : options.snap_length));
+    ::pcap_set_snaplen(
+        handle_, static_cast<int>(options.whole_packets ? kMaxSnapLength : options.snap_length));
     ::pcap_set_promisc(handle_, options.promiscuous ? 1 : 0);
     ::pcap_set_timeout(handle_, static_cast<int>(options.block_timeout_ms));
     ::pcap_set_buffer_size(

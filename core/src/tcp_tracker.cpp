@@ -142,10 +142,11 @@ Outcome track(DirectionState& sender, DirectionState& receiver, const Segment& s
         outcome.midstream = true;
     }
 
-    // Window this endpoint offers the peer, and what its ACK says about the peer's bytes.
+    // Window this endpoint offers the peer, and what its ACK says about the peer's bytes (an
+    // RST's ACK field too, when its ACK flag is set).
     sender.window = segment.window;
     sender.window_known = true;
-    if (ack && !rst) outcome.capture_loss_bytes = acknowledge(receiver, segment.acknowledgement);
+    if (ack) outcome.capture_loss_bytes = acknowledge(receiver, segment.acknowledgement);
 
     const std::uint32_t data_sequence = syn ? segment.sequence + 1 : segment.sequence;
     outcome.relative_sequence = segment.sequence - sender.isn;
@@ -168,14 +169,18 @@ Outcome track(DirectionState& sender, DirectionState& receiver, const Segment& s
     }
     if (fin) sender.fin_seen = true;
 
-    if (start < 0) {  // from before the capture joined: the receiver had it long ago
+    const std::int64_t finish = start + static_cast<std::int64_t>(length);
+    if (finish <= 0) {  // all from before the capture joined: the receiver had it long ago
         if (outcome.status == TcpStatus::none) outcome.status = TcpStatus::retransmission;
         return outcome;
     }
-    const auto begin = static_cast<std::uint64_t>(start);
-    const std::uint64_t end = begin + length;
+    // Bytes before offset 0 (a segment straddling the point where the capture joined) count as
+    // seen; only the part from 0 on is classified.
+    const bool straddles = start < 0;
+    const auto begin = static_cast<std::uint64_t>(straddles ? 0 : start);
+    const auto end = static_cast<std::uint64_t>(finish);
     TcpStatus status;
-    if (begin == sender.max_end) {
+    if (!straddles && begin == sender.max_end) {
         const bool probe =
             segment.payload == 1 && !fin && receiver.window_known && receiver.window == 0;
         status = probe ? TcpStatus::window_probe : TcpStatus::in_order;
@@ -185,17 +190,18 @@ Outcome track(DirectionState& sender, DirectionState& receiver, const Segment& s
         open_hole(sender, sender.max_end, begin, outcome.holes_dropped);
         sender.max_end = end;
         status = TcpStatus::out_of_order;
-    } else if (segment.payload <= 1 && !fin && !syn && begin + 1 == sender.max_end) {
+    } else if (!straddles && segment.payload <= 1 && !fin && !syn && begin + 1 == sender.max_end) {
         status = TcpStatus::keep_alive;  // one garbage byte at the last acknowledged position
     } else {
         const std::uint64_t unseen = sender.unseen_in(begin, end);
         if (unseen == 0) {
             status = TcpStatus::retransmission;
         } else {
-            fill(sender, begin, end, outcome.holes_dropped);
-            outcome.filled_hole = begin < sender.max_end;
-            status = unseen == length && end <= sender.max_end ? TcpStatus::hole_filled
-                                                               : TcpStatus::partial_overlap;
+            // Every byte new (some were missing, the rest may extend the stream): hole filled.
+            // Some seen before and some new: partial overlap.
+            outcome.filled_hole = fill(sender, begin, end, outcome.holes_dropped) > 0;
+            status = !straddles && unseen == length ? TcpStatus::hole_filled
+                                                    : TcpStatus::partial_overlap;
             sender.max_end = std::max(sender.max_end, end);
         }
     }

@@ -197,11 +197,10 @@ TpacketSource::TpacketSource(const SourceOptions& options, const InterfaceInfo& 
     const bool needs_program =
         !options.filter.empty() || info.is_loopback() || kept < kMaxSnapLength;
     if (needs_program) {
-        CaptureFilter filter =
-            options.filter.empty()
-                ? CaptureFilter::accept_all(kept)
-                : CaptureFilter::compile_for_interface(options.filter, name_, link_type, kept,
-                                                       netmask);
+        CaptureFilter filter = options.filter.empty()
+                                   ? CaptureFilter::accept_all(kept)
+                                   : CaptureFilter::compile_for_interface(options.filter, name_,
+                                                                          link_type, kept, netmask);
         if (info.is_loopback()) filter.reject_outgoing();
         const auto& program = filter.instructions();
         sock_fprog fprog{

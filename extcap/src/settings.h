@@ -49,7 +49,7 @@ inline constexpr std::uint32_t kBlockTimeoutMs = 10;
 inline constexpr std::uint32_t kMaxBlockTimeoutMs = 10000;
 inline constexpr bool kAnnotate = true;
 inline constexpr std::uint64_t kMaxFlows = 262144;
-inline constexpr std::uint64_t kFlowMemoryMib = 128;
+inline constexpr std::uint64_t kFlowMemoryMib = 256;
 }  // namespace defaults
 
 struct Settings {

@@ -213,7 +213,7 @@ TEST(ExtcapConfig, GoldenText) {
         "{range=1024,67108864}{default=262144}"
         "{tooltip=The least recently used flow is forgotten beyond this}{group=Annotations}\n"
         "arg {number=10}{call=--flow-memory}{display=Flow memory (MiB)}{type=unsigned}"
-        "{range=1,65536}{default=128}{tooltip=Most memory the flow table may use}"
+        "{range=1,65536}{default=256}{tooltip=Most memory the flow table may use}"
         "{group=Annotations}\n";
     EXPECT_EQ(extcap_config_text(), expected);
 }

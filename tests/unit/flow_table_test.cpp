@@ -277,10 +277,6 @@ TEST(FlowTable, ExpireRemovesExactlyTheIdleOnesPerClass) {
 }
 
 TEST(FlowTable, ExpireWithATouchAtAnOlderTime) {
-    GTEST_SKIP() << "known bug (minor): FlowTable::touch() moves a flow to the newest end of its "
-                    "list even when now_ns is older than its last use (packets of two "
-                    "interfaces out of time order), so the list is no longer ordered by last use "
-                    "and expire(), which stops at the first head still alive, misses idle flows";
     const std::array<std::uint64_t, kFlowClasses> timeouts = {60, 60, 60, 60};
     FlowTable table(64, kPlenty);
     bool evicted = false;
@@ -328,10 +324,10 @@ TEST(FlowTable, MemoryCapLimitsCapacity) {
             EXPECT_GE(table.capacity() * sizeof(Flow), budget / 2);
         }
     }
-    // 32 MiB with at most 65536 flows: the flow cap is the smaller one here.
-    FlowTable table(65536, 32u << 20);
+    // A memory budget with room for more than 65536 flows: the flow cap is the smaller one.
+    FlowTable table(65536, 128u << 20);
     EXPECT_EQ(table.capacity(), 65536u);
-    EXPECT_LE(table.memory_bytes(), 32u << 20);
+    EXPECT_LE(table.memory_bytes(), 128u << 20);
 }
 
 TEST(FlowTable, FullTableUnderTheMemoryCapStaysUsable) {

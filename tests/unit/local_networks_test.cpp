@@ -13,6 +13,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "frame_builder.h"
 
 namespace ringdump {
@@ -43,7 +45,10 @@ bool model_contains(const std::vector<IpPrefix>& prefixes, bool ipv6, const std:
 
 HostDirection model_classify(const std::vector<IpPrefix>& prefixes, bool ipv6,
                              const std::uint8_t* source, const std::uint8_t* destination) {
-    if (prefixes.empty()) return HostDirection::unknown;
+    // Nothing is known about a family without prefixes of its own.
+    const bool any_of_family = std::any_of(prefixes.begin(), prefixes.end(),
+                                           [&](const IpPrefix& p) { return p.is_ipv4() != ipv6; });
+    if (!any_of_family) return HostDirection::unknown;
     const bool s = model_contains(prefixes, ipv6, source);
     const bool d = model_contains(prefixes, ipv6, destination);
     if (s && d) return HostDirection::local;

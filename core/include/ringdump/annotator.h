@@ -24,8 +24,8 @@ namespace ringdump {
 
 struct AnnotatorOptions {
     LocalNetworks local_networks;                    // empty: direction "unknown" for every packet
-    std::size_t max_flows = 1u << 20;                // flows tracked at once
-    std::size_t max_memory_bytes = 512u << 20;       // flow table and its index together
+    std::size_t max_flows = 262144;  // flows tracked at once
+    std::size_t max_memory_bytes = 256u << 20;  // flow table and its index together
     std::chrono::seconds tcp_idle_timeout{300};      // established TCP with no packet
     std::chrono::seconds tcp_half_open_timeout{30};  // handshake never completed
     std::chrono::seconds tcp_closed_timeout{10};     // after FIN both ways or RST
@@ -39,7 +39,7 @@ struct AnnotatorCounters {
     std::uint64_t flows_created = 0;
     std::uint64_t tcp_streams = 0;
     std::uint64_t udp_streams = 0;
-    std::uint64_t streams_restarted = 0;  // a tuple reused after FIN/RST or a timeout: new id
+    std::uint64_t streams_restarted = 0;  // a new connection (SYN) on a tuple in use: new id
     std::uint64_t flows_expired = 0;      // removed by a timeout
     std::uint64_t flows_evicted = 0;      // removed because the table was full (cap hit)
     std::uint64_t gaps = 0;               // holes opened (segments ahead of the stream)

@@ -17,7 +17,7 @@
 namespace ringdump {
 
 enum class HostDirection : std::uint8_t {
-    unknown = 0,  // no IP addresses, or no local networks known
+    unknown = 0,  // no IP addresses, or no local network of the packet's family known
     up = 1,       // source local, destination not
     down = 2,     // destination local, source not
     local = 3,    // both local
