@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-2-Clause
 # The whole test suite: unit, integration (root, network namespaces) and end-to-end (real tshark),
-# then the unit tests again under AddressSanitizer and UndefinedBehaviorSanitizer, then a
-# bounded libFuzzer session on each parser (clang, ASan+UBSan).
+# then the unit tests and the corpus run again under AddressSanitizer and
+# UndefinedBehaviorSanitizer, then a bounded libFuzzer session on each parser (clang, ASan+UBSan).
 # Tests that cannot run here (not root, no namespaces) are reported as skipped, with the reason.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,8 +16,10 @@ ctest --test-dir build/test --output-on-failure -j "$jobs"
 
 cmake -S . -B build/sanitize -DCMAKE_BUILD_TYPE=Debug -DRINGDUMP_WERROR=ON \
     -DRINGDUMP_SANITIZE=address,undefined >/dev/null
-cmake --build build/sanitize -j "$jobs" --target ringdump_unit_tests
+cmake --build build/sanitize -j "$jobs" --target ringdump_unit_tests ringdump
 ctest --test-dir build/sanitize --output-on-failure -j "$jobs" -L unit
+# The whole annotate pipeline on every corpus capture, under the sanitizers.
+RINGDUMP=build/sanitize/extcap/ringdump bash tests/e2e/e2e_corpus.sh || [[ $? -eq 77 ]]
 
 CC=clang CXX=clang++ cmake -S . -B build/fuzz -DCMAKE_BUILD_TYPE=Debug -DRINGDUMP_FUZZ=ON \
     -DRINGDUMP_BUILD_TESTS=OFF -DRINGDUMP_SANITIZE=address,undefined >/dev/null

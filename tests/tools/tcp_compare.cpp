@@ -3,7 +3,7 @@
 // same file.
 //
 //   tcp_compare --tshark FILE.tsv [--capture FILE.pcapng] [--threshold 0.99] [--strict]
-//               [--list N] [--label TEXT] [--max-holes 8]
+//               [--list N] [--label TEXT] [--max-holes N]
 //   tcp_compare --self-test
 //
 // FILE.tsv is what tshark prints for the capture (tests/e2e/e2e_tcp_analysis.sh runs it):
@@ -60,10 +60,10 @@
 // AND the byte tracker agrees with ringdump's call; the reason names the Wireshark rule that
 // fired and the byte fact. The byte tracker counts bytes the peer acknowledged as known (as
 // ringdump does: a later copy is a retransmission) and also knows ringdump's documented limit: it
-// keeps 8 holes per direction (--max-holes) and forgets the lowest, flagging holes_dropped on
-// that packet; a difference that the forgotten hole accounts for is explained as "ringdump
-// limit" only when ringdump flagged holes_dropped on the very packet where the tracker forgot it.
-// Anything else is "unexplained". Every difference is listed (up to
+// keeps tcp::kMaxHoles holes per direction (--max-holes) and forgets the lowest, flagging
+// holes_dropped on that packet; a difference that the forgotten hole accounts for is explained as
+// "ringdump limit" only when ringdump flagged holes_dropped on the very packet where the tracker
+// forgot it. Anything else is "unexplained". Every difference is listed (up to
 // --list, default 40) with both sides' view.
 //
 // Exit status: 0 when, in every category and overall, (both + explained) / union >= threshold
@@ -94,6 +94,7 @@
 #include "ringdump/annotation_format.h"
 #include "ringdump/pcapng_writer.h"
 #include "ringdump/sink.h"
+#include "tcp_tracker.h"  // kMaxHoles: the byte model mirrors the tracker's budget
 
 namespace {
 
@@ -678,7 +679,7 @@ class Ranges {
 
 // ringdump keeps at most this many holes per direction (core/src/tcp_tracker.h, kMaxHoles) and
 // forgets the lowest when it needs another, flagging holes_dropped on that packet.
-std::size_t g_ringdump_max_holes = 8;
+std::size_t g_ringdump_max_holes = ringdump::tcp::kMaxHoles;
 
 // Classifies the segment [begin, end) against the bytes `known` below `high`.
 Bytes classify(const Ranges& known, bool any, std::uint64_t high, std::uint64_t begin,
@@ -1496,7 +1497,7 @@ int self_test() {
     check(unexplained_budget == 2,
           "budget: without holes_dropped on frame 7, frame 8's two differences are unexplained (" +
               std::to_string(unexplained_budget) + ")");
-    g_ringdump_max_holes = 8;
+    g_ringdump_max_holes = ringdump::tcp::kMaxHoles;
 
     unlink(pcapng.c_str());
     unlink(tsv.c_str());
