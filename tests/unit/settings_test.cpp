@@ -378,5 +378,68 @@ TEST(SettingsExtcap, CaptureDetectionAndFifoPathBeforeParsing) {
     EXPECT_EQ(fifo_path(bad), "/tmp/z");
 }
 
+// ---------------------------------------------------------------------------------------------
+// Annotations
+
+TEST(SettingsAnnotations, OnByDefaultWithWholePacketsForTheAnnotator) {
+    const Settings s = parse({"-i", "eth0", "-s", "64"});
+    EXPECT_TRUE(s.annotate);
+    EXPECT_TRUE(s.local_networks.empty());
+    EXPECT_EQ(s.max_flows, 262144u);
+    EXPECT_EQ(s.flow_memory_mib, 256u);
+    const SourceOptions options = source_options(s, "eth0");
+    EXPECT_TRUE(options.whole_packets) << "the kernel keeps whole packets for the annotator";
+    EXPECT_EQ(options.snap_length, 64u) << "the file still stores the snap length";
+}
+
+TEST(SettingsAnnotations, TurnedOffByFlagOrExtcapOption) {
+    const Settings flag = parse({"-i", "eth0", "--no-annotations"});
+    EXPECT_FALSE(flag.annotate);
+    EXPECT_FALSE(source_options(flag, "eth0").whole_packets);
+    const Settings extcap = parse({"--capture", "--extcap-interface", "ringdump-eth0", "--fifo",
+                                   "/tmp/f", "--annotations", "false"});
+    EXPECT_FALSE(extcap.annotate);
+    EXPECT_TRUE(parse({"--capture", "--extcap-interface", "ringdump-eth0", "--fifo", "/tmp/f",
+                       "--annotations", "true"})
+                    .annotate);
+}
+
+TEST(SettingsAnnotations, LocalNetworksRepeatedOrCommaSeparated) {
+    const Settings s = parse({"-i", "eth0", "--local-net", "198.18.0.0/15", "--local-net",
+                              "2001:db8::/32, 10.0.0.0/8,192.0.2.1"});
+    ASSERT_EQ(s.local_networks.size(), 4u);
+    EXPECT_EQ(s.local_networks[0].to_string(), "198.18.0.0/15");
+    EXPECT_EQ(s.local_networks[1].to_string(), "2001:db8::/32");
+    EXPECT_EQ(s.local_networks[2].to_string(), "10.0.0.0/8");
+    EXPECT_EQ(s.local_networks[3].to_string(), "192.0.2.1/32");
+}
+
+TEST(SettingsAnnotations, BadValuesNameTheOption) {
+    EXPECT_THAT(usage_error({"-i", "eth0", "--local-net", "198.18.0.0/33"}),
+                HasSubstr("--local-net"));
+    EXPECT_THAT(usage_error({"-i", "eth0", "--local-net", "10.0.0.0/8,nonsense"}),
+                HasSubstr("'nonsense'"));
+    EXPECT_THAT(usage_error({"-i", "eth0", "--max-flows", "10"}), HasSubstr("--max-flows"));
+    EXPECT_THAT(usage_error({"-i", "eth0", "--flow-memory", "0"}), HasSubstr("--flow-memory"));
+    EXPECT_THAT(usage_error({"--capture", "--extcap-interface", "ringdump-eth0", "--fifo", "/f",
+                             "--annotations", "maybe"}),
+                HasSubstr("--annotations"));
+}
+
+TEST(SettingsAnnotations, AnnotateReadsOneFile) {
+    const Settings s =
+        parse({"annotate", "in.pcap", "-w", "out.pcapng", "--local-net", "10.0.0.0/8"});
+    EXPECT_EQ(s.mode, Mode::annotate);
+    EXPECT_EQ(s.input, "in.pcap");
+    EXPECT_EQ(s.output, "out.pcapng");
+    EXPECT_EQ(s.local_networks.size(), 1u);
+    EXPECT_TRUE(s.interfaces.empty());
+    EXPECT_THAT(usage_error({"annotate", "-w", "out.pcapng"}), HasSubstr("ringdump annotate IN"));
+    EXPECT_THAT(usage_error({"annotate", "a.pcap", "b.pcap", "-w", "o"}),
+                HasSubstr("ringdump annotate IN"));
+    EXPECT_THAT(usage_error({"annotate", "a.pcap", "-i", "eth0", "-w", "o"}),
+                HasSubstr("ringdump annotate IN"));
+}
+
 }  // namespace
 }  // namespace ringdump::app
