@@ -6,17 +6,10 @@
 #include <cstring>
 #include <new>
 
+#include "hash_mix.h"
+
 namespace ringdump {
 namespace {
-
-std::uint64_t mix(std::uint64_t value) {
-    value ^= value >> 33;
-    value *= 0xff51afd7ed558ccdull;
-    value ^= value >> 33;
-    value *= 0xc4ceb9fe1a85ec53ull;
-    value ^= value >> 33;
-    return value;
-}
 
 std::uint64_t word(const std::uint8_t* bytes) {
     std::uint64_t value;
@@ -49,13 +42,13 @@ std::size_t FlowTable::memory_bytes() const {
 }
 
 std::uint32_t FlowTable::hash(const FlowKey& key) {
-    std::uint64_t h = mix(word(key.low_address.data()) ^ 0x9e3779b97f4a7c15ull);
-    h = mix(h ^ word(key.low_address.data() + 8));
-    h = mix(h ^ word(key.high_address.data()));
-    h = mix(h ^ word(key.high_address.data() + 8));
-    h = mix(h ^ (std::uint64_t{key.low_port} | std::uint64_t{key.high_port} << 16 |
-                 std::uint64_t{key.vlan} << 32 | std::uint64_t{key.protocol} << 48 |
-                 std::uint64_t{key.ipv6} << 56));
+    std::uint64_t h = hash_mix(word(key.low_address.data()) ^ 0x9e3779b97f4a7c15ull);
+    h = hash_mix(h ^ word(key.low_address.data() + 8));
+    h = hash_mix(h ^ word(key.high_address.data()));
+    h = hash_mix(h ^ word(key.high_address.data() + 8));
+    h = hash_mix(h ^ (std::uint64_t{key.low_port} | std::uint64_t{key.high_port} << 16 |
+                      std::uint64_t{key.vlan} << 32 | std::uint64_t{key.protocol} << 48 |
+                      std::uint64_t{key.ipv6} << 56));
     return static_cast<std::uint32_t>(h ^ (h >> 32));
 }
 

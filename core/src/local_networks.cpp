@@ -4,19 +4,12 @@
 #include <algorithm>
 #include <cstring>
 
+#include "hash_mix.h"
+
 namespace ringdump {
 namespace {
 
 constexpr std::uint8_t kEmpty = 255;
-
-std::uint64_t mix(std::uint64_t value) {
-    value ^= value >> 33;
-    value *= 0xff51afd7ed558ccdull;
-    value ^= value >> 33;
-    value *= 0xc4ceb9fe1a85ec53ull;
-    value ^= value >> 33;
-    return value;
-}
 
 }  // namespace
 
@@ -45,11 +38,14 @@ LocalNetworks::Key LocalNetworks::key_of(bool ipv6, const std::uint8_t* address,
     return key;
 }
 
+std::size_t LocalNetworks::home(const Key& key) {
+    return hash_mix(key.high ^ hash_mix(key.low) ^ (std::uint64_t{key.length} << 1 | key.ipv6));
+}
+
 bool LocalNetworks::find(const Key& key) const {
     if (table_.empty()) return false;
     const std::size_t mask = table_.size() - 1;
-    std::size_t slot =
-        mix(key.high ^ mix(key.low) ^ (std::uint64_t{key.length} << 1 | key.ipv6)) & mask;
+    std::size_t slot = home(key) & mask;
     for (;; slot = (slot + 1) & mask) {
         const Key& entry = table_[slot];
         if (entry.length == kEmpty) return false;
@@ -71,8 +67,7 @@ void LocalNetworks::insert(const Key& key) {
         }
     }
     const std::size_t mask = table_.size() - 1;
-    std::size_t slot =
-        mix(key.high ^ mix(key.low) ^ (std::uint64_t{key.length} << 1 | key.ipv6)) & mask;
+    std::size_t slot = home(key) & mask;
     while (table_[slot].length != kEmpty)
         slot = (slot + 1) & mask;
     table_[slot] = key;

@@ -5,6 +5,8 @@
 // captured bytes.
 #include "ringdump/packet_decoder.h"
 
+#include "frame_builder.h"
+
 #include <array>
 #include <cstdint>
 #include <initializer_list>
@@ -28,94 +30,8 @@ using decode_flags::kTruncated;
 using decode_flags::kVlan;
 using Bytes = std::vector<std::uint8_t>;
 
-// Frame bytes, multi-byte fields in network byte order.
-class FrameBuilder {
-  public:
-    FrameBuilder& u8(std::uint8_t v) {
-        bytes_.push_back(v);
-        return *this;
-    }
-    FrameBuilder& be16(std::uint16_t v) {
-        return u8(static_cast<std::uint8_t>(v >> 8)).u8(static_cast<std::uint8_t>(v));
-    }
-    FrameBuilder& be32(std::uint32_t v) {
-        return be16(static_cast<std::uint16_t>(v >> 16)).be16(static_cast<std::uint16_t>(v));
-    }
-    FrameBuilder& raw(std::initializer_list<std::uint8_t> values) {
-        bytes_.insert(bytes_.end(), values.begin(), values.end());
-        return *this;
-    }
-    FrameBuilder& raw(const Bytes& values) {
-        bytes_.insert(bytes_.end(), values.begin(), values.end());
-        return *this;
-    }
-    FrameBuilder& fill(std::size_t n, std::uint8_t v = 0) {
-        bytes_.insert(bytes_.end(), n, v);
-        return *this;
-    }
-
-    // Ethernet II: destination, source, type.
-    FrameBuilder& ethernet(std::uint16_t type) {
-        return raw({0x02, 0x00, 0x00, 0x00, 0x00, 0x01, 0x02, 0x00, 0x00, 0x00, 0x00, 0x02})
-            .be16(type);
-    }
-    // A tag after the type field that announced it: TCI, then the next type.
-    FrameBuilder& tag(std::uint16_t tci, std::uint16_t next_type) {
-        return be16(tci).be16(next_type);
-    }
-
-    // 20-byte IPv4 header (ihl 5 plus options_words), 198.18.0.1 -> 198.18.0.2.
-    FrameBuilder& ipv4(std::uint16_t total_length, std::uint8_t protocol,
-                       std::uint16_t fragment = 0x4000, std::uint8_t ihl = 5) {
-        return u8(static_cast<std::uint8_t>(0x40 | ihl))
-            .u8(0)
-            .be16(total_length)
-            .be16(0x1234)
-            .be16(fragment)
-            .u8(64)
-            .u8(protocol)
-            .be16(0)
-            .raw({198, 18, 0, 1})
-            .raw({198, 18, 0, 2});
-    }
-    // 40-byte IPv6 header, 2001:db8::1 -> 2001:db8::2.
-    FrameBuilder& ipv6(std::uint16_t payload_length, std::uint8_t next_header) {
-        return be32(0x60000000)
-            .be16(payload_length)
-            .u8(next_header)
-            .u8(64)
-            .raw(kV6Source)
-            .raw(kV6Destination);
-    }
-    // TCP: data offset in 32-bit words; options are appended by the caller.
-    FrameBuilder& tcp(std::uint16_t sport, std::uint16_t dport, std::uint32_t seq,
-                      std::uint32_t ack, std::uint8_t offset_words, std::uint8_t flags,
-                      std::uint16_t window) {
-        return be16(sport)
-            .be16(dport)
-            .be32(seq)
-            .be32(ack)
-            .u8(static_cast<std::uint8_t>(offset_words << 4))
-            .u8(flags)
-            .be16(window)
-            .be16(0)   // checksum
-            .be16(0);  // urgent pointer
-    }
-    FrameBuilder& udp(std::uint16_t sport, std::uint16_t dport, std::uint16_t length) {
-        return be16(sport).be16(dport).be16(length).be16(0);
-    }
-
-    const Bytes& bytes() const { return bytes_; }
-    std::size_t size() const { return bytes_.size(); }
-
-    static inline const Bytes kV6Source = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
-                                           0,    0,    0,    0,    0, 0, 0, 1};
-    static inline const Bytes kV6Destination = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0,
-                                                0,    0,    0,    0,    0, 0, 0, 2};
-
-  private:
-    Bytes bytes_;
-};
+// Frame bytes, multi-byte fields in network byte order: the builder shared with the other tests.
+using test::FrameBuilder;
 
 struct Capture {
     std::uint16_t link_type = kLinktypeEthernet;
@@ -168,11 +84,6 @@ std::string describe(const DecodedPacket& p) {
 
 std::array<std::uint8_t, 16> v4(std::uint8_t a, std::uint8_t b, std::uint8_t c, std::uint8_t d) {
     return {a, b, c, d};
-}
-std::array<std::uint8_t, 16> v6(const Bytes& bytes) {
-    std::array<std::uint8_t, 16> a{};
-    std::copy(bytes.begin(), bytes.end(), a.begin());
-    return a;
 }
 
 // Nothing decoded past the link layer: every IP and transport field at its zero value.
@@ -285,8 +196,8 @@ TEST(PacketDecoder, Ipv6ExtensionHeadersThenTcp) {
     EXPECT_EQ(p.transport, Transport::tcp);
     EXPECT_EQ(p.flags, 0) << describe(p);
     EXPECT_EQ(p.ip_protocol, 6);
-    EXPECT_EQ(p.source, v6(FrameBuilder::kV6Source));
-    EXPECT_EQ(p.destination, v6(FrameBuilder::kV6Destination));
+    EXPECT_EQ(p.source, FrameBuilder::kV6Source);
+    EXPECT_EQ(p.destination, FrameBuilder::kV6Destination);
     EXPECT_EQ(p.source_port, 49152);
     EXPECT_EQ(p.destination_port, 80);
     EXPECT_EQ(p.sequence, 1000u);
@@ -551,7 +462,7 @@ TEST(PacketDecoder, RawIpv6) {
     const auto p = decode(f.bytes(), {.link_type = kLinktypeRaw});
     EXPECT_EQ(p.network, Network::ipv6);
     EXPECT_EQ(p.transport, Transport::tcp);
-    EXPECT_EQ(p.destination, v6(FrameBuilder::kV6Destination));
+    EXPECT_EQ(p.destination, FrameBuilder::kV6Destination);
     EXPECT_EQ(p.source_port, 443);
     EXPECT_EQ(p.tcp_flags, tcp_flags::kFin | tcp_flags::kAck);
     EXPECT_EQ(p.payload_length, 3u);
@@ -958,8 +869,8 @@ TEST(PacketDecoder, TruncatedAtEveryByteIpv6ExtensionHeadersTcp) {
         EXPECT_EQ(p.flags, truncated ? kTruncated : 0) << describe(p);
         if (caplen >= 54) {
             EXPECT_EQ(p.network, Network::ipv6);
-            EXPECT_EQ(p.source, v6(FrameBuilder::kV6Source));
-            EXPECT_EQ(p.destination, v6(FrameBuilder::kV6Destination));
+            EXPECT_EQ(p.source, FrameBuilder::kV6Source);
+            EXPECT_EQ(p.destination, FrameBuilder::kV6Destination);
             // The next header reached: each extension header is read once its first two
             // bytes (next header, length) are captured.
             const int expected = caplen < 56 ? 0 : caplen < 64 ? 60 : caplen < 80 ? 43 : 6;

@@ -45,6 +45,7 @@ class LocalNetworks {
         bool ipv6 = false;
     };
     static Key key_of(bool ipv6, const std::uint8_t* address, std::uint8_t length);
+    static std::size_t home(const Key& key);  // hash: the first slot to probe
     bool find(const Key& key) const;
     void insert(const Key& key);
 
