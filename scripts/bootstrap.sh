@@ -7,6 +7,8 @@ set -euo pipefail
 packages=(
     # build
     g++ cmake make pkg-config libpcap-dev
+    # the Wireshark plugin
+    wireshark-dev libwireshark-dev libglib2.0-dev
     # tests
     libgtest-dev libgmock-dev tshark iproute2 util-linux procps ethtool
     # fuzzing (libFuzzer comes with clang's runtime)
