@@ -23,8 +23,8 @@ RINGDUMP=build/sanitize/extcap/ringdump bash tests/e2e/e2e_corpus.sh || [[ $? -e
 
 CC=clang CXX=clang++ cmake -S . -B build/fuzz -DCMAKE_BUILD_TYPE=Debug -DRINGDUMP_FUZZ=ON \
     -DRINGDUMP_BUILD_TESTS=OFF -DRINGDUMP_SANITIZE=address,undefined >/dev/null
-cmake --build build/fuzz -j "$jobs" --target settings_fuzz ip_prefix_fuzz packet_decoder_fuzz
-for target in settings_fuzz ip_prefix_fuzz packet_decoder_fuzz; do
+cmake --build build/fuzz -j "$jobs" --target settings_fuzz ip_prefix_fuzz packet_decoder_fuzz annotation_decode_fuzz
+for target in settings_fuzz ip_prefix_fuzz packet_decoder_fuzz annotation_decode_fuzz; do
     corpus=build/fuzz/corpus/$target
     mkdir -p "$corpus"
     echo "fuzz: $target for ${FUZZ_SECONDS:-30} s"
@@ -36,3 +36,6 @@ for target in settings_fuzz ip_prefix_fuzz packet_decoder_fuzz; do
     fi
     grep -E "^Done" "build/fuzz/$target.log"
 done
+# The record decoder the Wireshark plugin runs must have seen at least a million inputs.
+runs=$(sed -n 's/^Done \([0-9]*\) runs.*/\1/p' build/fuzz/annotation_decode_fuzz.log)
+(( ${runs:-0} >= 1000000 )) || { echo "fuzz: annotation_decode_fuzz ran only ${runs:-0} inputs" >&2; exit 1; }

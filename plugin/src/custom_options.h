@@ -48,11 +48,13 @@ void for_each_binary_custom_option(wtap_block_t block, Visit visit) {
         if (option_id != OPT_CUSTOM_BIN_COPY && option_id != OPT_CUSTOM_BIN_NO_COPY) return TRUE;
         const auto& custom = option->custom_opt;
         if (custom.pen == PEN_NFLX) return TRUE;  // stored in its own form
-        const auto* data = reinterpret_cast<const std::uint8_t*>(custom.data.generic_data.custom_data);
+        const auto* data =
+            reinterpret_cast<const std::uint8_t*>(custom.data.generic_data.custom_data);
         const std::size_t length = custom.data.generic_data.custom_data_len;
 #endif
         if (data == nullptr && length != 0) return TRUE;
-        return (*ctx->visit)(custom.pen, std::span<const std::uint8_t>(data, length)) ? TRUE : FALSE;
+        return (*ctx->visit)(custom.pen, std::span<const std::uint8_t>(data, length)) ? TRUE
+                                                                                      : FALSE;
     };
     wtap_block_foreach_option(block, callback, &context);
 }

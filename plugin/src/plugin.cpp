@@ -19,7 +19,9 @@ extern "C" WS_DLL_PUBLIC_DEF void plugin_register(void);
 
 #ifdef WS_PLUGIN_DESC_DISSECTOR  // 4.4 and later describe what a plugin is
 extern "C" WS_DLL_PUBLIC_DEF uint32_t plugin_describe(void);
-uint32_t plugin_describe(void) { return WS_PLUGIN_DESC_DISSECTOR; }
+uint32_t plugin_describe(void) {
+    return WS_PLUGIN_DESC_DISSECTOR;
+}
 #endif
 
 void plugin_register(void) {

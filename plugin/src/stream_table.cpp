@@ -5,9 +5,9 @@
 //
 // Endpoint A is the source of the first packet of the stream in the file.
 #include <epan/address.h>
-#include <epan/to_str.h>
 #include <epan/stat_tap_ui.h>
 #include <epan/tap.h>
+#include <epan/to_str.h>
 
 #include <cstring>
 #include <map>
@@ -104,7 +104,8 @@ tap_packet_status add_packet(void* tapdata, packet_info*, epan_dissect_t*, const
     if (found == rows.end()) {
         row = table->num_elements;
         stat_tap_table_item_type items[kColumns] = {};
-        for (guint c = 0; c < kColumns; ++c) items[c].type = kFields[c].type;
+        for (guint c = 0; c < kColumns; ++c)
+            items[c].type = kFields[c].type;
         items[kStream].value.uint_value = static_cast<guint>(packet->stream_id);
         items[kTransport].value.string_value = g_strdup(transport_name(packet->transport));
         items[kEndpointA].value.string_value = g_strdup(source.c_str());
@@ -129,8 +130,8 @@ tap_packet_status add_packet(void* tapdata, packet_info*, epan_dissect_t*, const
 
 void reset_table(stat_tap_table* table) {
     for (guint row = 0; row < table->num_elements; ++row) {
-        for (guint column : {kPacketsAB, kBytesAB, kPacketsBA, kBytesBA, kGaps, kGapBytes,
-                             kCaptureLossBytes}) {
+        for (guint column :
+             {kPacketsAB, kBytesAB, kPacketsBA, kBytesBA, kGaps, kGapBytes, kCaptureLossBytes}) {
             stat_tap_table_item_type* item = stat_tap_get_field_data(table, row, column);
             item->value.uint_value = 0;
             stat_tap_set_field_data(table, row, column, item);
