@@ -14,6 +14,12 @@ cmake -S . -B build/test -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRINGDUMP_WERROR=ON 
 cmake --build build/test -j "$jobs"
 ctest --test-dir build/test --output-on-failure -j "$jobs"
 
+# Without the Wireshark SDK the plugin is left out, and configure says so.
+configured=$(cmake -S . -B build/nosdk -DCMAKE_DISABLE_FIND_PACKAGE_Wireshark=ON \
+    -DRINGDUMP_BUILD_TESTS=OFF)
+grep -q "Wireshark SDK not found: the ringdump plugin is left out" <<<"$configured" ||
+    { echo "test: configure without the Wireshark SDK did not say the plugin is left out" >&2; exit 1; }
+
 cmake -S . -B build/sanitize -DCMAKE_BUILD_TYPE=Debug -DRINGDUMP_WERROR=ON \
     -DRINGDUMP_SANITIZE=address,undefined >/dev/null
 cmake --build build/sanitize -j "$jobs" --target ringdump_unit_tests ringdump
