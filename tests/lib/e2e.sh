@@ -465,3 +465,65 @@ finish_tshark_capture() {
     [[ -z $(extcap_errors "$1.err") ]] ||
         fail "tshark reported an extcap error: $(extcap_errors "$1.err")"
 }
+
+# ---------------------------------------------------------------------------------------------
+# The Wireshark plugin
+#
+# Wireshark ignores personal plugin folders (and WIRESHARK_PLUGIN_DIR) when started by root, so
+# the plugin is tested from a user's personal folder with tshark run as that user: uid/gid 65534
+# when the test runs as root, else the test's own user. Whatever that tshark reads must be
+# readable by it ($E2E_TMP is world-searchable; make files 0644).
+
+# e2e_init_files NAME [COMMAND...]: e2e_init for tests that work on files only: no root, no
+# network namespaces. Skips (77, with the reason) unless tshark & co and the COMMANDs are
+# installed; arms the clean-up; makes $E2E_TMP (0755).
+e2e_init_files() {
+    local command
+    E2E_NAME=$1
+    shift
+    set -E
+    trap 'e2e_on_error $? "${BASH_SOURCE[0]##*/}" $LINENO "$BASH_COMMAND"' ERR
+    trap e2e_cleanup EXIT
+    for command in tshark editcap capinfos od "$@"; do
+        command -v "$command" >/dev/null || skip "'$command' is not installed"
+    done
+    E2E_TMP=$(mktemp -d "${TMPDIR:-/tmp}/ringdump-e2e-$E2E_NAME.XXXXXX")
+    chmod 0755 "$E2E_TMP"
+}
+
+# make_plugin_home: $E2E_PLUGIN_HOME is a fresh home whose personal plugin folder holds the
+# plugin under test ($RINGDUMP_PLUGIN, set by CTest) as
+# .local/lib/wireshark/plugins/$WIRESHARK_MM/epan/ringdump.so, owned by the user that
+# tshark_as_plugin_user runs as. Skips (77) when the plugin was not built (no Wireshark SDK) or
+# was built for another Wireshark than the installed tshark (a plugin loads only into the
+# major.minor it was built against).
+make_plugin_home() {
+    local dir installed
+    [[ -n ${RINGDUMP_PLUGIN:-} ]] ||
+        skip "the Wireshark plugin was not built (RINGDUMP_PLUGIN is empty: the Wireshark SDK, wireshark-dev and libwireshark-dev, was not found)"
+    [[ -f $RINGDUMP_PLUGIN ]] ||
+        fail "RINGDUMP_PLUGIN='$RINGDUMP_PLUGIN' does not exist; build the ringdump_plugin target"
+    [[ -n ${WIRESHARK_MM:-} ]] || fail "WIRESHARK_MM is empty; run through ctest (or set it, e.g. 4.0)"
+    installed=$(tshark --version 2>/dev/null | sed -n '1s/^TShark (Wireshark) \([0-9]*\.[0-9]*\)\..*/\1/p')
+    [[ $installed == "$WIRESHARK_MM" ]] ||
+        skip "the plugin was built for Wireshark $WIRESHARK_MM but the installed tshark is ${installed:-unknown}"
+    E2E_PLUGIN_HOME=$E2E_TMP/plugin-home
+    dir=$E2E_PLUGIN_HOME/.local/lib/wireshark/plugins/$WIRESHARK_MM/epan
+    mkdir -p "$dir"
+    install -m 0644 "$RINGDUMP_PLUGIN" "$dir/ringdump.so"
+    if [[ $(id -u) -eq 0 ]]; then
+        chown -R 65534:65534 "$E2E_PLUGIN_HOME"
+    fi
+}
+
+# tshark_as_plugin_user ARGS...: tshark with the plugin loaded, from $E2E_PLUGIN_HOME (see
+# make_plugin_home): as uid/gid 65534 without supplementary groups when this is root, else as
+# this user; a clean environment either way (HOME and PATH only), in the current namespace.
+tshark_as_plugin_user() {
+    if [[ $(id -u) -eq 0 ]]; then
+        setpriv --reuid=65534 --regid=65534 --clear-groups \
+            env -i HOME="$E2E_PLUGIN_HOME" PATH="$PATH" tshark "$@"
+    else
+        env -i HOME="$E2E_PLUGIN_HOME" PATH="$PATH" tshark "$@"
+    fi
+}
