@@ -13,8 +13,10 @@ packages=(
     libgtest-dev libgmock-dev tshark iproute2 util-linux procps ethtool
     # fuzzing (libFuzzer comes with clang's runtime)
     clang libclang-rt-14-dev
-    # benchmarks
-    tcpdump libbenchmark-dev
+    # XDP programs (built with clang) and their loader
+    libbpf-dev libxdp-dev linux-libc-dev
+    # benchmarks: the peers, the report's plot
+    tcpdump netsniff-ng libbenchmark-dev python3 gnuplot-nox
 )
 
 missing=()

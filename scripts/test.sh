@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: BSD-2-Clause
 # The whole test suite: unit, integration (root, network namespaces) and end-to-end (real tshark),
-# then the unit tests and the corpus run again under AddressSanitizer and
+# a smoke run of the benchmark harness, then the unit tests and the corpus run again under AddressSanitizer and
 # UndefinedBehaviorSanitizer, then a bounded libFuzzer session on each parser (clang, ASan+UBSan).
 # Tests that cannot run here (not root, no namespaces) are reported as skipped, with the reason.
 set -euo pipefail
@@ -13,6 +13,14 @@ jobs=$(nproc)
 cmake -S . -B build/test -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRINGDUMP_WERROR=ON >/dev/null
 cmake --build build/test -j "$jobs"
 ctest --test-dir build/test --output-on-failure -j "$jobs"
+
+# The benchmark harness in smoke mode: every tool once on a tiny load, a readable file from each,
+# the report written (bench/README.md). Numbers from it mean nothing.
+if [[ $(id -u) -eq 0 ]]; then
+    RINGDUMP_BENCH_BUILD=build/test bench/run.sh --smoke --out build/test/bench-smoke
+else
+    echo "SKIP bench smoke: needs root (network namespaces, packet sockets)"
+fi
 
 # Without the Wireshark SDK the plugin is left out, and configure says so.
 configured=$(cmake -S . -B build/nosdk -DCMAKE_DISABLE_FIND_PACKAGE_Wireshark=ON \
