@@ -127,11 +127,20 @@ def offer(gen, traffic, rate, rdrelay):
     return send
 
 
-def run_matrix(cfg, tools, gen, work, rdrelay, results):
+def run_matrix(cfg, tools, gens, work, rdrelay, results):
     for traffic in cfg["traffic"]:
+        # Real TCP flows need GRO off at the capture end (else the capture sees GRO's merged
+        # super-packets, not segments), and the XDP generator needs it on: the mix uses the
+        # AF_PACKET generator.
+        gen = gens["packet"] if traffic.get("tcp_flows") else gens["main"]
+        testbed.set_offloads(gro=gen.kind == "xdp" if gens["gro"] is None else gens["gro"])
+        traffic["generator"] = gen.kind
         for rate in traffic["rates"]:
             for rep in range(cfg["reps"]):
                 order = tools[rep % len(tools):] + tools[:rep % len(tools)]
+                base = trial.baseline(offer(gen, traffic, rate, rdrelay))
+                base.update({"traffic": traffic["name"], "rate": rate, "rep": rep})
+                results["baseline"].append(base)
                 for tool in order:
                     out = os.path.join(work, f"{tool.key}.{tool.fmt}")
                     row = trial.run(tool, out, offer(gen, traffic, rate, rdrelay))
@@ -185,12 +194,26 @@ def main():
     ap.add_argument("--reps", type=int)
     ap.add_argument("--tools", help="comma-separated tool keys (default: all)")
     ap.add_argument("--no-micro", action="store_true")
+    ap.add_argument("--sizes", help="frame sizes, comma-separated: replaces the matrix's "
+                    "traffic with plain UDP loads (e.g. 64,1514)")
+    ap.add_argument("--rates", help="with --sizes: rates in packets/s, comma-separated, 0 = flat out")
+    ap.add_argument("--count", type=int, help="with --sizes: frames per run")
+    ap.add_argument("--skip", default="", help="comma-separated parts to leave out: burst, ceiling")
+    ap.add_argument("--mtu", type=int, default=1500, help="MTU of the veth pair")
+    ap.add_argument("--gro", choices=["auto", "on", "off"], default="auto",
+                    help="GRO at the capture end (auto: on only for the XDP generator)")
+    ap.add_argument("--rx-queues", type=int, default=1, help="receive queues of the veth pair")
     args = ap.parse_args()
     if os.geteuid() != 0:
         sys.exit("bench: needs root (network namespaces, packet sockets); run it with sudo")
     cfg = json.loads(json.dumps(SMOKE if args.smoke else FULL))
     if args.reps:
         cfg["reps"] = args.reps
+    if args.sizes:
+        rates = [int(r) for r in (args.rates or "0").split(",")]
+        cfg["traffic"] = [{"name": f"{size} B", "size": int(size),
+                           "count": args.count or 1_000_000, "rates": rates}
+                          for size in args.sizes.split(",")]
     build = os.path.abspath(args.build)
     ringdump = os.path.join(build, "extcap", "ringdump")
     rdrelay = os.path.join(build, "tests", "rdrelay")
@@ -210,7 +233,7 @@ def main():
                "machine": machine(), "versions": versions(build),
                "tools": {t.key: {"label": t.label, "note": t.note, "missing": t.missing()}
                          for t in tools},
-               "trials": [], "burst": [], "ceiling": [], "micro": None}
+               "trials": [], "baseline": [], "burst": [], "ceiling": [], "micro": None}
     present = [t for t in tools if not t.missing()]
     for t in tools:
         if t.missing():
@@ -218,11 +241,19 @@ def main():
     started = time.monotonic()
     try:
         # GRO on at the capture end only when the XDP generator needs it (testbed.up).
-        testbed.up(gro=(gen.kind == "xdp"))
+        gro = gen.kind == "xdp" if args.gro == "auto" else args.gro == "on"
+        testbed.up(mtu=args.mtu, gro=gro, rx_queues=args.rx_queues)
+        results["testbed"] = {"mtu": args.mtu, "gro": gro, "rx_queues": args.rx_queues}
         log(f"testbed up; generator {gen.kind}; {len(present)} tools; reps {cfg['reps']}")
-        run_matrix(cfg, present, gen, work, rdrelay, results)
-        run_burst(cfg, ringdump, extcap_cfg, gen, work, results)
-        results["ceiling"] = ceiling.run(cfg["ceiling"], ringdump, gen, work, log)
+        gens = {"main": gen, "packet": pick_generator(build, "packet"),
+                "gro": None if args.gro == "auto" else args.gro == "on"}
+        run_matrix(cfg, present, gens, work, rdrelay, results)
+        testbed.set_offloads(gro)
+        skip = args.skip.split(",")
+        if "burst" not in skip:
+            run_burst(cfg, ringdump, extcap_cfg, gen, work, results)
+        if "ceiling" not in skip:
+            results["ceiling"] = ceiling.run(cfg["ceiling"], ringdump, gen, work, log)
     finally:
         testbed.down()
         shutil.rmtree(work, ignore_errors=True)

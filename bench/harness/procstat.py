@@ -89,3 +89,15 @@ def peak_rss(sample_):
 
 def total_cpu_ns(sample_):
     return sum(cpu for _, cpu, _ in sample_.values())
+
+
+def cpu_busy_ns(cpu):
+    """Busy time of one CPU since boot (user, nice, system, irq, softirq, steal), nanoseconds, from
+    /proc/stat (USER_HZ ticks: 10 ms resolution, so only differences over seconds mean much)."""
+    tick_ns = 1e9 / os.sysconf("SC_CLK_TCK")
+    with open("/proc/stat") as f:
+        for line in f:
+            if line.startswith(f"cpu{cpu} "):
+                v = [int(x) for x in line.split()[1:]]
+                return (v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) * tick_ns
+    return 0

@@ -59,6 +59,11 @@ def span(values, fmt):
     return f"{m} ({fmt(min(values))}–{fmt(max(values))})"
 
 
+def cell(text):
+    """Text for a Markdown table cell (a pipe in a command line would end the cell)."""
+    return text.replace("|", "\\|")
+
+
 def f_pct(v):
     return f"{v:.2f}" if v >= 0.01 or v == 0 else f"{v:.3f}"
 
@@ -76,6 +81,15 @@ def group(trials):
     for row in trials:
         out.setdefault((row["traffic"], row["rate"]), {}).setdefault(row["tool"], []).append(row)
     return out
+
+
+def kernel_per_packet(row, baselines):
+    """CPU the generator's core spent beyond the no-capture baseline of the same load and
+    repetition, per offered packet: mostly the kernel copying into the tool's socket."""
+    base = baselines.get((row["traffic"], row["rate"], row["rep"]))
+    if not base or not row.get("offered") or row.get("gen_cpu_busy_ns") is None:
+        return None
+    return (row["gen_cpu_busy_ns"] - base["gen_cpu_busy_ns"]) / row["offered"]
 
 
 def pair_ratios(rows_by_tool, tool, peer):
@@ -108,6 +122,7 @@ def split_text(rows):
 def matrix_tables(results, lines):
     tools = results["tools"]
     groups = group(results["trials"])
+    baselines = {(b["traffic"], b["rate"], b["rep"]): b for b in results.get("baseline", [])}
     traffic_order = [t["name"] for t in results["config"]["traffic"]]
     for traffic in traffic_order:
         keys = sorted((k for k in groups if k[0] == traffic), key=lambda k: (k[1] == 0, k[1]))
@@ -115,15 +130,17 @@ def matrix_tables(results, lines):
             continue
         t_cfg = next(t for t in results["config"]["traffic"] if t["name"] == traffic)
         extra = ""
+        generator = t_cfg.get("generator", results["generator"])
         if t_cfg.get("tcp_flows"):
             extra = (f", plus {t_cfg['tcp_flows']} TCP flows of {t_cfg['tcp_bytes'] / 1e6:g} MB "
                      "each (real sockets, every byte checked)")
         lines += [f"### {traffic} frames{extra}", "",
-                  f"{t_cfg['count']:,} UDP frames per run; kernel buffer "
+                  f"{t_cfg['count']:,} UDP frames per run ({generator} generator); kernel buffer "
                   f"{results['config']['buffer_mib']} MiB for every tool.", ""]
         lines += ["| offered (target) | tool | offered, pps | loss % | drops: kernel / tool / stack "
-                  "| unaccounted | CPU ns/packet | ×tcpdump | ×dumpcap | peak RSS MiB | notes |",
-                  "|---|---|---|---|---|---|---|---|---|---|---|"]
+                  "| unaccounted | CPU ns/packet | ×tcpdump | ×dumpcap | kernel ns/packet | peak RSS MiB "
+                  "| notes |",
+                  "|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for key in keys:
             rows_by_tool = groups[key]
             for tool_key, rows in rows_by_tool.items():
@@ -136,8 +153,8 @@ def matrix_tables(results, lines):
                     span([r.get("stack_drops") for r in rows], f_int))
                 ratios = [span(pair_ratios(rows_by_tool, tool_key, p), f_ratio)
                           if tool_key != p else "1" for p in PEERS]
-                lines.append("| {} | {} | {} | {} | {} | {} | {}{} | {} | {} | {} | {} |".format(
-                    rate_label(key[1]), tools[tool_key]["label"],
+                lines.append("| {} | {} | {} | {} | {} | {} | {}{} | {} | {} | {} | {} | {} |".format(
+                    rate_label(key[1]), cell(tools[tool_key]["label"]),
                     span([r.get("offered") / max(r.get("send_s") or 1, 1e-9)
                           if r.get("offered") else None for r in rows], f_int),
                     span([loss_pct(r) for r in rows], f_pct),
@@ -145,6 +162,7 @@ def matrix_tables(results, lines):
                     span([unaccounted(r) for r in rows], f_int),
                     span([per_packet(r) for r in rows], f_int), split_text(rows),
                     ratios[0], ratios[1],
+                    span([kernel_per_packet(r, baselines) for r in rows], f_int),
                     span(rss, lambda v: f"{v:.0f}"),
                     "; ".join(e[:120] for e in errors)))
         lines.append("")
@@ -277,6 +295,11 @@ def targets(results):
             if ratio is not None:
                 out.append(("… with CPU per packet at most half of tcpdump's (pcap)",
                             ratio <= 0.5, f"{ratio:.2f}× tcpdump"))
+            pipe = med(pair_ratios(groups[top], "rd_pipe", "tcpdump_pipe"))
+            if pipe is not None:
+                out.append(("… and the same into a pipe, where neither pays for the file "
+                            "(ringdump → pipe against tcpdump → pipe)",
+                            pipe <= 0.5, f"{pipe:.2f}× tcpdump"))
     ceiling = next((c["pps"] for c in results["ceiling"]
                     if c["reader"] == "dumpcap" and c["size"] == 64), None)
     ws = [(k, r) for k, v in groups.items() for r in v.get("rd_wireshark", [])
@@ -338,6 +361,9 @@ def write(results, out_dir):
               "(veth rx_dropped, softnet backlog). Unaccounted: offered − captured − all drops. "
               "CPU ns/packet: the tool's CPU while the load ran and drained, per packet written. "
               "×tcpdump, ×dumpcap: CPU per packet relative to that tool in the same repetition. "
+              "Kernel ns/packet: what the generator's core (where the kernel delivers to packet "
+              "sockets) spent beyond a run of the same load with no capture, per offered packet; "
+              "the tool's own CPU never shows this part. "
               "Median (min–max) of the repetitions.", ""]
     matrix_tables(results, lines)
     png = plot(results, out_dir)

@@ -103,6 +103,10 @@ def make_tools(ringdump, extcap_cfg, buffer_mib):
              lambda out, b=b: ["tcpdump", "-q", "-n", "-i", CAP_IF, "-B",
                                str(int(b) * 1024), "-w", out],
              "tcpdump", "pcap", tcpdump_drops, needs=("tcpdump",)),
+        Tool("tcpdump_pipe", "tcpdump -w - | cat (pcap)",
+             lambda out, b=b: f"exec tcpdump -q -n -i {CAP_IF} -B {int(b) * 1024} -w - "
+                              f"| cat > {out}",
+             "tcpdump", "pcap", tcpdump_drops, needs=("tcpdump",), shell=True),
         Tool("netsniff", "netsniff-ng",
              lambda out, b=b: ["netsniff-ng", "--in", CAP_IF, "--out", out, "--silent",
                                "--ring-size", f"{b}MiB"],

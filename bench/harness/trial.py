@@ -19,7 +19,7 @@ import time
 import capfile
 import procstat
 import testbed
-from load import TOOL_CPU
+from load import GEN_CPU, TOOL_CPU
 
 SETTLE_S = 0.3
 LAST_BLOCK_S = 1.5
@@ -106,9 +106,11 @@ def run(tool, out, load, drain_limit_s=120):
             time.sleep(0.02)
         time.sleep(SETTLE_S)
         before = procstat.sample(proc.pid)
+        gen_busy0 = procstat.cpu_busy_ns(GEN_CPU)
         t0 = time.monotonic()
         sent = load()
         row["send_s"] = time.monotonic() - t0
+        row["gen_cpu_busy_ns"] = procstat.cpu_busy_ns(GEN_CPU) - gen_busy0
         row.update({"sent": sent["sent"], "gen_seconds": sent["seconds"]})
         # The last partly filled ring block reaches a tool only after its block timeout
         # (tcpdump's libpcap: 1 s); only then can idleness mean the tool has everything.
@@ -167,3 +169,24 @@ def _tail(path, lines=1):
         return " | ".join(text[-lines:])
     except FileNotFoundError:
         return ""
+
+
+def baseline(out_load):
+    """The load with no capture at all: what the generator's core spends without any tool, so
+    the kernel's work for a tool's socket (copying into its ring, on the generator's core) can be
+    reported as the difference."""
+    rx0 = testbed.link_stats(testbed.CAP_NS, testbed.CAP_IF)
+    busy0 = procstat.cpu_busy_ns(GEN_CPU)
+    t0 = time.monotonic()
+    row = {"tool": "baseline", "error": None}
+    try:
+        sent = out_load()
+        row.update({"sent": sent["sent"], "gen_seconds": sent["seconds"]})
+    except Exception as e:
+        row["error"] = str(e)
+    row["send_s"] = time.monotonic() - t0
+    row["gen_cpu_busy_ns"] = procstat.cpu_busy_ns(GEN_CPU) - busy0
+    rx1 = testbed.link_stats(testbed.CAP_NS, testbed.CAP_IF)
+    row["offered"] = (rx1["rx_packets"] - rx0["rx_packets"] + rx1["tx_packets"] -
+                      rx0["tx_packets"])
+    return row

@@ -33,6 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstdint>
@@ -238,6 +239,9 @@ int run_raw(const Options& options) {
     const std::size_t headers = sizeof(ether_header) + sizeof(iphdr) + sizeof(udphdr);
     const std::size_t frame_size = std::max(options.size, headers + 16);
     std::vector<std::uint8_t> frame(frame_size, 0x5a);
+    // Clean headers (TOS, ID, fragment offset, UDP checksum 0): filler there would make every
+    // frame a non-first IPv4 fragment, which no decoder takes for UDP.
+    std::fill(frame.begin(), frame.begin() + static_cast<std::ptrdiff_t>(headers), 0);
     auto* ethernet = reinterpret_cast<ether_header*>(frame.data());
     std::memcpy(ethernet->ether_dhost, dst_mac, 6);
     const std::uint8_t src_mac[6] = {0x02, 0x52, 0x44, 0x47, 0x45, 0x4e};
