@@ -3,9 +3,11 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstring>
 
 #include "flow_table.h"
+#include "hash_mix.h"
 #include "ringdump/annotation_format.h"
 #include "ringdump/packet_decoder.h"
 #include "ringdump/pcapng_format.h"
@@ -23,9 +25,30 @@ constexpr std::size_t kOptionValueBytes = 4 + annotation::kRecordSize;
 constexpr std::size_t kOptionBytes = sizeof(pcapng::OptionHeader) + kOptionValueBytes;
 static_assert(kOptionValueBytes % 4 == 0);
 
-// Tuples of evicted flows, remembered (direct-mapped by hash) so that a flow created again
+// Tuples of evicted flows, remembered (direct-mapped by tuple_hash) so that a flow created again
 // afterwards is marked as having lost its state rather than as a plain mid-stream pickup.
 constexpr std::size_t kEvictedMemory = 1u << 16;
+
+std::uint64_t word_at(const std::uint8_t* bytes) {
+    std::uint64_t value;
+    std::memcpy(&value, bytes, sizeof value);
+    return value;
+}
+
+// The name of a tuple in the evicted-tuple memory. Which evicted tuples that memory still holds
+// when they return (and so which streams carry state_lost) depends on this hash, so it stays the
+// one the memory has always used, apart from the flow table's lookup hash (FlowTable::hash,
+// chosen for speed). Computed only when a flow is created or evicted.
+std::uint32_t tuple_hash(const FlowKey& key) {
+    std::uint64_t h = hash_mix(word_at(key.low_address.data()) ^ 0x9e3779b97f4a7c15ull);
+    h = hash_mix(h ^ word_at(key.low_address.data() + 8));
+    h = hash_mix(h ^ word_at(key.high_address.data()));
+    h = hash_mix(h ^ word_at(key.high_address.data() + 8));
+    h = hash_mix(h ^ (std::uint64_t{key.low_port} | std::uint64_t{key.high_port} << 16 |
+                      std::uint64_t{key.vlan} << 32 | std::uint64_t{key.protocol} << 48 |
+                      std::uint64_t{key.ipv6} << 56));
+    return static_cast<std::uint32_t>(h ^ (h >> 32));
+}
 
 std::uint64_t seconds_ns(std::chrono::seconds seconds) {
     return static_cast<std::uint64_t>(seconds.count()) * 1000000000ull;
@@ -55,18 +78,109 @@ annotation::Layers layers_of(const DecodedPacket& packet) {
     }
 }
 
+// The decoder's truncated, malformed, fragment and VLAN flags as record flags: two shifts, as the
+// bits line up (checked here), rather than a branch per flag.
 std::uint16_t record_flags_of(const DecodedPacket& packet) {
-    std::uint16_t flags = 0;
-    if (packet.flags & decode_flags::kTruncated) flags |= annotation::flags::kTruncated;
-    if (packet.flags & decode_flags::kMalformed) flags |= annotation::flags::kMalformed;
-    if (packet.flags & decode_flags::kFragment) flags |= annotation::flags::kFragment;
-    if (packet.flags & decode_flags::kVlan) flags |= annotation::flags::kVlan;
-    return flags;
+    namespace in = decode_flags;
+    namespace to = annotation::flags;
+    static_assert((in::kTruncated << 6) == to::kTruncated &&
+                  (in::kMalformed << 6) == to::kMalformed &&
+                  (in::kFragment << 6) == to::kFragment && (in::kVlan << 5) == to::kVlan);
+    const unsigned flags = packet.flags;
+    return static_cast<std::uint16_t>(
+        ((flags & (in::kTruncated | in::kMalformed | in::kFragment)) << 6) |
+        ((flags & in::kVlan) << 5));
 }
 
 std::uint32_t saturate(std::uint64_t value) {
     return static_cast<std::uint32_t>(std::min<std::uint64_t>(value, 0xFFFFFFFFu));
 }
+
+// A word loaded from network byte order, as a number that orders like the bytes.
+std::uint64_t big_endian(std::uint64_t value) {
+    if constexpr (std::endian::native == std::endian::little) return __builtin_bswap64(value);
+    return value;
+}
+
+// The EPB option of one record: header (code, length) and PEN in section (host) byte order, like
+// all of pcapng, then the record (little-endian, annotation_format.h). On a little-endian host
+// the record's fields are stored as the six 64-bit words of the option, the same bytes
+// annotation::encode() gives (its padding zero) without assembling them byte by byte.
+void write_option(const Record& record, std::uint8_t* option) {
+    const pcapng::OptionHeader header{annotation::kOptionCode,
+                                      static_cast<std::uint16_t>(kOptionValueBytes)};
+    const std::uint32_t pen = annotation::kPen;
+    std::memcpy(option, &header, sizeof header);
+    std::memcpy(option + sizeof header, &pen, sizeof pen);
+    std::uint8_t* const out = option + sizeof header + sizeof pen;
+    if constexpr (std::endian::native == std::endian::little) {
+        namespace at = annotation::layout;
+        static_assert(at::kVersion == 0 && at::kLength == 1 && at::kDirection == 2 &&
+                      at::kLayers == 3 && at::kTransport == 4 && at::kRole == 5 &&
+                      at::kTcpStatus == 6 && at::kFlags == 8 && at::kRelativeSequence == 12 &&
+                      at::kStreamId == 16 && at::kStreamOffset == 24 && at::kGapBytes == 32 &&
+                      at::kCaptureLossBytes == 36 && annotation::kRecordSize == 40);
+        // Five stores of registers (an array here would be assembled on the stack and read back
+        // wider than it was written: a store-forwarding stall per packet).
+        const auto put = [out](std::size_t at, std::uint64_t word) {
+            std::memcpy(out + at, &word, sizeof word);
+        };
+        put(0, std::uint64_t{annotation::kVersion} | std::uint64_t{annotation::kRecordSize} << 8 |
+                   std::uint64_t{static_cast<std::uint8_t>(record.direction)} << 16 |
+                   std::uint64_t{static_cast<std::uint8_t>(record.layers)} << 24 |
+                   std::uint64_t{static_cast<std::uint8_t>(record.transport)} << 32 |
+                   std::uint64_t{static_cast<std::uint8_t>(record.role)} << 40 |
+                   std::uint64_t{static_cast<std::uint8_t>(record.tcp_status)} << 48);
+        put(8, std::uint64_t{record.flags} | std::uint64_t{record.relative_sequence} << 32);
+        put(16, record.stream_id);
+        put(24, record.stream_offset);
+        put(32, std::uint64_t{record.gap_bytes} | std::uint64_t{record.capture_loss_bytes} << 32);
+    } else {
+        const auto encoded = annotation::encode(record);
+        std::memcpy(out, encoded.data(), encoded.size());
+    }
+}
+
+// Whether a packet from source (port source_port) to destination (destination_port) goes from
+// the lower endpoint to the higher: the lower address (compared as memcmp compares bytes), or
+// with equal addresses the lower or equal port. Addresses are the decoder's 16-byte arrays, whose
+// last 12 bytes are zero for IPv4, so comparing all 16 bytes orders IPv4 addresses like their 4.
+// Branch-free: the order of two endpoints is as unpredictable as the direction of a packet.
+bool from_low_endpoint(const std::uint8_t* source, const std::uint8_t* destination,
+                       std::uint16_t source_port, std::uint16_t destination_port) {
+    std::uint64_t s[2], d[2];
+    std::memcpy(s, source, sizeof s);
+    std::memcpy(d, destination, sizeof d);
+    const std::uint64_t s0 = big_endian(s[0]), d0 = big_endian(d[0]);
+    const std::uint64_t s1 = big_endian(s[1]), d1 = big_endian(d[1]);
+    const bool high_equal = s0 == d0;
+    const bool lower = (s0 < d0) | (high_equal & (s1 < d1));
+    const bool equal = high_equal & (s1 == d1);
+    return lower | (equal & (source_port <= destination_port));
+}
+
+// A packet decoded ahead of its turn, with the flow key it will look up.
+struct Pending {
+    DecodedPacket packet;
+    FlowKey key;
+    std::uint32_t hash = 0;
+    bool has_flow = false;  // TCP or UDP with ports, not malformed: key and hash are set
+    bool from_low = false;  // sent by the key's low endpoint
+};
+
+// Packets are annotated in order, but decoded kAhead packets before their turn. Two packets
+// later the flow key is built from the decoded headers (not at once: the decoder's narrow stores
+// of the addresses could not be forwarded to the key's wide loads yet, a stall per packet), hashed
+// and its index slot asked for (prefetch); three packets after that the flow the slot names;
+// three packets later the packet is annotated. Lookups of a batch of packets of unrelated flows
+// then wait for memory side by side instead of one after another. Only hints run ahead: every
+// lookup and update still happens in packet order.
+constexpr std::size_t kAhead = 8;
+constexpr std::size_t kKeyStep = 2;   // steps after decoding: key, hash, index prefetch
+constexpr std::size_t kFlowStep = 5;  // steps after decoding: flow prefetch
+constexpr std::size_t kRing = 16;     // pending packets: kAhead + 1 at most, a power of two
+static_assert(kKeyStep < kFlowStep && kFlowStep < kAhead);
+static_assert(kRing > kAhead && (kRing & (kRing - 1)) == 0);
 
 }  // namespace
 
@@ -87,12 +201,14 @@ struct Annotator::State {
         arena.resize(1024 * kOptionBytes);
     }
 
-    void annotate(PacketView& view, std::uint16_t link_type, std::uint8_t* option);
+    void decode(const PacketView& view, std::uint16_t link_type, Pending& pending);
+    void find_key(Pending& pending);
+    void annotate(PacketView& view, const Pending& pending, std::uint8_t* option);
     bool idle_too_long(const Flow& flow, std::uint64_t now) const {
         const std::uint64_t timeout = timeouts[static_cast<std::size_t>(flow.flow_class)];
         return timeout != 0 && now > flow.last_seen_ns && now - flow.last_seen_ns > timeout;
     }
-    void track_flow(const PacketView& view, const DecodedPacket& packet, Record& record);
+    void track_flow(const PacketView& view, const Pending& pending, Record& record);
 
     AnnotatorOptions options;
     FlowTable flows;
@@ -101,61 +217,69 @@ struct Annotator::State {
     std::uint64_t next_stream_id = 0;
     AnnotatorCounters counters;
     std::vector<std::uint8_t> arena;
-    DecodedPacket decoded;  // reused: no per-packet construction
+    std::array<Pending, kRing> ring;  // packets decoded ahead (see kAhead); reused
 };
 
-void Annotator::State::annotate(PacketView& view, std::uint16_t link_type, std::uint8_t* option) {
-    decode_packet(view, link_type, decoded);
-    const DecodedPacket& packet = decoded;
+void Annotator::State::decode(const PacketView& view, std::uint16_t link_type, Pending& pending) {
+    DecodedPacket& packet = pending.packet;
+    decode_packet(view, link_type, packet);
+    pending.has_flow =
+        packet.is_ip() && packet.has_ports() && (packet.flags & decode_flags::kMalformed) == 0;
+}
+
+void Annotator::State::find_key(Pending& pending) {
+    if (!pending.has_flow) return;
+    const DecodedPacket& packet = pending.packet;
+    const bool from_low = from_low_endpoint(packet.source.data(), packet.destination.data(),
+                                            packet.source_port, packet.destination_port);
+    // The endpoints in key order, chosen by pointer and value rather than by branch.
+    const std::uint8_t* low = from_low ? packet.source.data() : packet.destination.data();
+    const std::uint8_t* high = from_low ? packet.destination.data() : packet.source.data();
+    FlowKey& key = pending.key;
+    std::memcpy(key.low_address.data(), low, key.low_address.size());
+    std::memcpy(key.high_address.data(), high, key.high_address.size());
+    key.low_port = from_low ? packet.source_port : packet.destination_port;
+    key.high_port = from_low ? packet.destination_port : packet.source_port;
+    key.vlan = packet.vlan_id;
+    key.protocol = packet.transport == Transport::tcp ? 6 : 17;
+    key.ipv6 = packet.network == Network::ipv6 ? 1 : 0;
+    pending.from_low = from_low;
+    pending.hash = FlowTable::hash(key);
+    flows.prefetch_slot(pending.hash);
+}
+
+void Annotator::State::annotate(PacketView& view, const Pending& pending, std::uint8_t* option) {
+    const DecodedPacket& packet = pending.packet;
     ++counters.packets;
-    if (packet.flags & decode_flags::kTruncated) ++counters.truncated_packets;
-    if (packet.flags & decode_flags::kMalformed) ++counters.malformed_packets;
+    counters.truncated_packets += (packet.flags & decode_flags::kTruncated) != 0;
+    counters.malformed_packets += (packet.flags & decode_flags::kMalformed) != 0;
 
     Record record;
     record.layers = layers_of(packet);
     record.transport = static_cast<annotation::Transport>(packet.transport);
     record.flags = record_flags_of(packet);
-    if (packet.is_ip()) {
-        if (packet.has_ports() && (packet.flags & decode_flags::kMalformed) == 0) {
-            track_flow(view, packet, record);
-        } else {
-            record.direction = static_cast<annotation::Direction>(options.local_networks.classify(
-                packet.network == Network::ipv6, packet.source.data(), packet.destination.data()));
-        }
+    if (pending.has_flow) {
+        track_flow(view, pending, record);
+    } else if (packet.is_ip()) {
+        record.direction = static_cast<annotation::Direction>(options.local_networks.classify(
+            packet.network == Network::ipv6, packet.source.data(), packet.destination.data()));
     }
 
-    const pcapng::OptionHeader header{annotation::kOptionCode,
-                                      static_cast<std::uint16_t>(kOptionValueBytes)};
-    std::memcpy(option, &header, sizeof header);
-    const std::uint32_t pen = annotation::kPen;  // section (host) byte order, like all of pcapng
-    std::memcpy(option + sizeof header, &pen, sizeof pen);
-    const auto encoded = annotation::encode(record);
-    std::memcpy(option + sizeof header + sizeof pen, encoded.data(), encoded.size());
+    write_option(record, option);
     view.options = std::span<const std::uint8_t>(option, kOptionBytes);
 }
 
-void Annotator::State::track_flow(const PacketView& view, const DecodedPacket& packet,
-                                  Record& record) {
+void Annotator::State::track_flow(const PacketView& view, const Pending& pending, Record& record) {
+    const DecodedPacket& packet = pending.packet;
     const bool ipv6 = packet.network == Network::ipv6;
     const bool tcp = packet.transport == Transport::tcp;
-    const std::size_t address_bytes = ipv6 ? 16 : 4;
-    const int order = std::memcmp(packet.source.data(), packet.destination.data(), address_bytes);
-    const bool from_low =
-        order < 0 || (order == 0 && packet.source_port <= packet.destination_port);
-
-    FlowKey key;
-    key.low_address = from_low ? packet.source : packet.destination;
-    key.high_address = from_low ? packet.destination : packet.source;
-    key.low_port = from_low ? packet.source_port : packet.destination_port;
-    key.high_port = from_low ? packet.destination_port : packet.source_port;
-    key.vlan = packet.vlan_id;
-    key.protocol = tcp ? 6 : 17;
-    key.ipv6 = ipv6 ? 1 : 0;
-    const std::uint32_t hash = FlowTable::hash(key);
+    const bool from_low = pending.from_low;
+    const FlowKey& key = pending.key;
+    const std::uint32_t hash = pending.hash;
     const std::size_t sender = from_low ? 0 : 1;
-
-    const bool syn = tcp && (packet.tcp_flags & tcp_flags::kSyn) != 0;
-    const bool ack = tcp && (packet.tcp_flags & tcp_flags::kAck) != 0;
+    // (The decoder leaves tcp_flags 0 for anything but TCP.)
+    const bool syn = (packet.tcp_flags & tcp_flags::kSyn) != 0;
+    const bool ack = (packet.tcp_flags & tcp_flags::kAck) != 0;
     Flow* flow = flows.find(key, hash);
     if (flow != nullptr && idle_too_long(*flow, view.timestamp_ns)) {
         // Its timeout passed before this packet (the per-batch expiry may not have run since):
@@ -168,7 +292,7 @@ void Annotator::State::track_flow(const PacketView& view, const DecodedPacket& p
         // A new connection on a tuple in use: after a close, with another initial sequence
         // number, or after state the capture joined mid-stream. The old stream ends here and
         // the new one gets its own id. (A second SYN of a simultaneous open is not new.)
-        const tcp::DirectionState& side = flow->side[sender];
+        const tcp::StreamState& side = flow->side[sender];
         const bool new_connection = flow->flow_class == FlowClass::tcp_closed ||
                                     (side.syn_seen && side.isn != packet.sequence) ||
                                     (side.initialized && !side.syn_seen);
@@ -180,14 +304,16 @@ void Annotator::State::track_flow(const PacketView& view, const DecodedPacket& p
     }
     if (flow == nullptr) {
         bool evicted_one = false;
-        std::uint32_t evicted_hash = 0;
-        flow = flows.create(key, hash, view.timestamp_ns, evicted_one, &evicted_hash);
+        FlowKey evicted_key;
+        flow = flows.create(key, hash, view.timestamp_ns, evicted_one, &evicted_key);
         if (evicted_one) {
             ++counters.flows_evicted;
+            const std::uint32_t evicted_hash = tuple_hash(evicted_key);
             evicted[evicted_hash & (kEvictedMemory - 1)] = evicted_hash | 1u;
         }
-        std::uint32_t& remembered = evicted[hash & (kEvictedMemory - 1)];
-        if (remembered == (hash | 1u)) {
+        const std::uint32_t name = tuple_hash(key);
+        std::uint32_t& remembered = evicted[name & (kEvictedMemory - 1)];
+        if (remembered == (name | 1u)) {
             flow->state_lost = true;
             remembered = 0;
         }
@@ -195,7 +321,8 @@ void Annotator::State::track_flow(const PacketView& view, const DecodedPacket& p
         flow->owner_interface = view.interface_id;
         const annotation::Direction as_sent = static_cast<annotation::Direction>(
             options.local_networks.classify(ipv6, packet.source.data(), packet.destination.data()));
-        flow->low_to_high_direction = static_cast<std::uint8_t>(from_low ? as_sent : flip(as_sent));
+        flow->direction[sender] = static_cast<std::uint8_t>(as_sent);
+        flow->direction[1 - sender] = static_cast<std::uint8_t>(flip(as_sent));
         // Roles: from the handshake when it is seen; otherwise the endpoint with the lower port
         // is the server (ties: the destination of the first packet), and for UDP the first
         // sender is the client.
@@ -207,7 +334,8 @@ void Annotator::State::track_flow(const PacketView& view, const DecodedPacket& p
         } else {
             client_side = sender;
         }
-        flow->client = static_cast<std::uint8_t>(client_side + 1);
+        flow->role[client_side] = static_cast<std::uint8_t>(Role::client);
+        flow->role[1 - client_side] = static_cast<std::uint8_t>(Role::server);
         ++counters.flows_created;
         ++(tcp ? counters.tcp_streams : counters.udp_streams);
         record.flags |= annotation::flags::kStreamStart;
@@ -216,9 +344,8 @@ void Annotator::State::track_flow(const PacketView& view, const DecodedPacket& p
     record.flags |= annotation::flags::kHasStream;
     if (flow->state_lost) record.flags |= annotation::flags::kStateLost;
     record.stream_id = flow->stream_id;
-    record.role = flow->client == sender + 1 ? Role::client : Role::server;
-    const auto low_to_high = static_cast<annotation::Direction>(flow->low_to_high_direction);
-    record.direction = from_low ? low_to_high : flip(low_to_high);
+    record.role = static_cast<Role>(flow->role[sender]);
+    record.direction = static_cast<annotation::Direction>(flow->direction[sender]);
 
     FlowClass flow_class = FlowClass::udp;
     if (tcp) {
@@ -226,7 +353,8 @@ void Annotator::State::track_flow(const PacketView& view, const DecodedPacket& p
             tcp::Segment segment{packet.sequence, packet.acknowledgement, packet.window,
                                  packet.tcp_flags, packet.payload_length};
             const tcp::Outcome outcome =
-                tcp::track(flow->side[sender], flow->side[1 - sender], segment);
+                tcp::track(flow->side[sender], flows.holes(*flow, sender), flow->side[1 - sender],
+                           flows.holes(*flow, 1 - sender), segment);
             record.tcp_status = outcome.status;
             record.relative_sequence = outcome.relative_sequence;
             record.stream_offset = outcome.stream_offset;
@@ -250,18 +378,18 @@ void Annotator::State::track_flow(const PacketView& view, const DecodedPacket& p
             record.flags |= annotation::flags::kStreamEnd;
         }
         if (packet.tcp_flags & tcp_flags::kRst) flow->reset = true;
-        const tcp::DirectionState& low = flow->side[0];
-        const tcp::DirectionState& high = flow->side[1];
-        if (flow->reset || (low.fin_seen && high.fin_seen)) {
-            flow_class = FlowClass::tcp_closed;
-        } else if ((low.syn_seen || high.syn_seen) && low.max_end == 0 && high.max_end == 0 &&
-                   !(low.initialized && high.initialized)) {
-            // Only handshake packets so far, one way: half-open (a capture of one direction of
-            // a working connection sees data and counts as open).
-            flow_class = FlowClass::tcp_half_open;
-        } else {
-            flow_class = FlowClass::tcp_open;
-        }
+        // Closed: RST, or FIN both ways. Half-open: only handshake packets so far, one way (a
+        // capture of one direction of a working connection sees data and counts as open).
+        // Open: anything else. Evaluated without branches (the conditions vary packet by packet
+        // across flows; bitwise operators on the flags rather than && and ||).
+        const tcp::StreamState& low = flow->side[0];
+        const tcp::StreamState& high = flow->side[1];
+        const bool closed = flow->reset | (low.fin_seen & high.fin_seen);
+        const bool half_open = (low.syn_seen | high.syn_seen) & (low.max_end == 0) &
+                               (high.max_end == 0) & !(low.initialized & high.initialized);
+        flow_class = closed      ? FlowClass::tcp_closed
+                     : half_open ? FlowClass::tcp_half_open
+                                 : FlowClass::tcp_open;
     }
     flows.touch(*flow, flow_class, view.timestamp_ns);
 }
@@ -282,12 +410,44 @@ void Annotator::annotate(std::span<PacketView> packets, std::span<const std::uin
     // up. A tuple seen again after its flow expired starts a new stream.
     state.counters.flows_expired +=
         state.flows.expire(packets.front().timestamp_ns, state.timeouts);
-    for (std::size_t i = 0; i < packets.size(); ++i) {
-        PacketView& view = packets[i];
-        const std::uint16_t link_type =
-            view.interface_id < link_types.size() ? link_types[view.interface_id] : 0;
-        state.annotate(view, link_type, state.arena.data() + i * kOptionBytes);
+    auto link_type_of = [&](const PacketView& view) -> std::uint16_t {
+        return view.interface_id < link_types.size() ? link_types[view.interface_id] : 0;
+    };
+    // Packet i is decoded at step i, its key built at step i + kKeyStep, its flow asked for at
+    // step i + kFlowStep and the packet annotated at step i + kAhead (see kAhead). The steps
+    // where every stage has a packet run without checks; the first and last few check each stage.
+    const std::size_t count = packets.size();
+    std::uint8_t* const arena = state.arena.data();
+    auto decode = [&](std::size_t i) {
+        if (i + kAhead < count) __builtin_prefetch(packets[i + kAhead].data);
+        state.decode(packets[i], link_type_of(packets[i]), state.ring[i % kRing]);
+    };
+    auto find_key = [&](std::size_t i) { state.find_key(state.ring[i % kRing]); };
+    auto prefetch_flow = [&](std::size_t i) {
+        const Pending& pending = state.ring[i % kRing];
+        if (pending.has_flow) state.flows.prefetch_flow(pending.hash);
+    };
+    auto annotate = [&](std::size_t i) {
+        state.annotate(packets[i], state.ring[i % kRing], arena + i * kOptionBytes);
+    };
+    auto partial_step = [&](std::size_t step) {
+        if (step < count) decode(step);
+        if (step >= kKeyStep && step - kKeyStep < count) find_key(step - kKeyStep);
+        if (step >= kFlowStep && step - kFlowStep < count) prefetch_flow(step - kFlowStep);
+        if (step >= kAhead) annotate(step - kAhead);
+    };
+    std::size_t step = 0;
+    for (; step < std::min(kAhead, count); ++step)
+        partial_step(step);
+    for (; step < count; ++step) {
+        if (step + kAhead < count) __builtin_prefetch(packets[step + kAhead].data);
+        state.decode(packets[step], link_type_of(packets[step]), state.ring[step % kRing]);
+        find_key(step - kKeyStep);
+        prefetch_flow(step - kFlowStep);
+        annotate(step - kAhead);
     }
+    for (; step < count + kAhead; ++step)
+        partial_step(step);
 }
 
 const AnnotatorCounters& Annotator::counters() const {

@@ -3,22 +3,9 @@
 
 #include <algorithm>
 #include <bit>
-#include <cstring>
 #include <new>
 
-#include "hash_mix.h"
-
 namespace ringdump {
-namespace {
-
-std::uint64_t word(const std::uint8_t* bytes) {
-    std::uint64_t value;
-    std::memcpy(&value, bytes, sizeof value);
-    return value;
-}
-
-}  // namespace
-
 namespace {
 
 std::size_t capacity_for(std::size_t max_flows, std::size_t max_memory_bytes,
@@ -28,41 +15,23 @@ std::size_t capacity_for(std::size_t max_flows, std::size_t max_memory_bytes,
 
 }  // namespace
 
-// Each flow costs its pool entry, two index slots (the index is at most four times the
-// capacity after rounding up to a power of two: counted as such) and a free-list entry.
 FlowTable::FlowTable(std::size_t max_flows, std::size_t max_memory_bytes)
-    : capacity_(capacity_for(max_flows, max_memory_bytes,
-                             sizeof(Flow) + 4 * sizeof(Slot) + sizeof(std::uint32_t))),
-      pool_(capacity_),
+    : capacity_(capacity_for(max_flows, max_memory_bytes, kBytesPerFlow)),
+      pool_(capacity_, Pages::huge),
+      links_(capacity_, Pages::huge),
+      holes_(capacity_),
       free_(capacity_),
-      index_(std::bit_ceil(capacity_ * 2)) {}
+      index_(std::bit_ceil(capacity_ * 2), Pages::huge) {
+    static_assert(kBytesPerFlow == sizeof(Flow) + sizeof(Holes) + sizeof(Link) +
+                                       sizeof(std::uint32_t) + 4 * sizeof(Slot));
+}
 
 std::size_t FlowTable::memory_bytes() const {
-    return pool_.bytes() + index_.bytes() + free_.bytes();
-}
-
-std::uint32_t FlowTable::hash(const FlowKey& key) {
-    std::uint64_t h = hash_mix(word(key.low_address.data()) ^ 0x9e3779b97f4a7c15ull);
-    h = hash_mix(h ^ word(key.low_address.data() + 8));
-    h = hash_mix(h ^ word(key.high_address.data()));
-    h = hash_mix(h ^ word(key.high_address.data() + 8));
-    h = hash_mix(h ^ (std::uint64_t{key.low_port} | std::uint64_t{key.high_port} << 16 |
-                      std::uint64_t{key.vlan} << 32 | std::uint64_t{key.protocol} << 48 |
-                      std::uint64_t{key.ipv6} << 56));
-    return static_cast<std::uint32_t>(h ^ (h >> 32));
-}
-
-Flow* FlowTable::find(const FlowKey& key, std::uint32_t hash) {
-    const std::size_t mask = index_.size() - 1;
-    for (std::size_t slot = hash & mask;; slot = (slot + 1) & mask) {
-        const Slot& entry = index_[slot];
-        if (entry.flow == 0) return nullptr;
-        if (entry.hash == hash && pool_[entry.flow - 1].key == key) return &pool_[entry.flow - 1];
-    }
+    return pool_.bytes() + links_.bytes() + holes_.bytes() + index_.bytes() + free_.bytes();
 }
 
 Flow* FlowTable::create(const FlowKey& key, std::uint32_t hash, std::uint64_t now_ns, bool& evicted,
-                        std::uint32_t* evicted_hash) {
+                        FlowKey* evicted_key) {
     evicted = false;
     if (free_count_ == 0 && never_used_ == capacity_) {
         // The least recently used flow is the oldest of the list heads.
@@ -74,7 +43,7 @@ Flow* FlowTable::create(const FlowKey& key, std::uint32_t hash, std::uint64_t no
                 oldest = &candidate;
             }
         }
-        if (evicted_hash != nullptr) *evicted_hash = oldest->hash;
+        if (evicted_key != nullptr) *evicted_key = oldest->key;
         remove(*oldest);
         evicted = true;
     }
@@ -123,44 +92,6 @@ void FlowTable::remove(Flow& flow) {
     unlink(flow);
     free_flow(n);
     --size_;
-}
-
-void FlowTable::unlink(Flow& flow) {
-    List& list = lists_[static_cast<std::size_t>(flow.flow_class)];
-    if (flow.previous != 0) {
-        pool_[flow.previous - 1].next = flow.next;
-    } else {
-        list.head = flow.next;
-    }
-    if (flow.next != 0) {
-        pool_[flow.next - 1].previous = flow.previous;
-    } else {
-        list.tail = flow.previous;
-    }
-    flow.previous = flow.next = 0;
-}
-
-void FlowTable::append(Flow& flow) {
-    List& list = lists_[static_cast<std::size_t>(flow.flow_class)];
-    const std::uint32_t n = number(flow) + 1;
-    flow.previous = list.tail;
-    flow.next = 0;
-    if (list.tail != 0) {
-        pool_[list.tail - 1].next = n;
-    } else {
-        list.head = n;
-    }
-    list.tail = n;
-}
-
-void FlowTable::touch(Flow& flow, FlowClass flow_class, std::uint64_t now_ns) {
-    if (now_ns < flow.last_seen_ns && flow.flow_class == flow_class) return;
-    if (now_ns > flow.last_seen_ns) flow.last_seen_ns = now_ns;
-    const List& list = lists_[static_cast<std::size_t>(flow.flow_class)];
-    if (flow.flow_class == flow_class && list.tail == number(flow) + 1) return;  // already newest
-    unlink(flow);
-    flow.flow_class = flow_class;
-    append(flow);
 }
 
 std::size_t FlowTable::expire(std::uint64_t now_ns,

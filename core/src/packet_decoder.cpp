@@ -396,9 +396,106 @@ void decode_ethernet(const Frame& frame, const PacketView& view, DecodedPacket& 
     }
 }
 
+// The packets most captures are made of, decoded in one straight pass: Ethernet with at most one
+// 802.1Q tag in the frame (or one the kernel stripped), IPv4 without options and not a fragment
+// or IPv6 without extension headers, then TCP or UDP, every header captured and consistent with
+// the others. For those it sets exactly what the general decoder (decode_ethernet and on) sets;
+// for anything else, or anything it is not sure of (a length of 0, a fragment, options, a
+// truncated or malformed header), it returns false without touching out, and the packet goes the
+// general way. packet_decoder_test holds the two against each other on millions of frames.
+bool decode_common(const PacketView& view, DecodedPacket& out) {
+    const std::uint8_t* const data = view.data;
+    const std::uint32_t caplen = view.caplen;
+    // The smallest frame this pass takes: Ethernet, IPv4, UDP.
+    if (data == nullptr || caplen < kEthernetHeader + kIpv4Header + kUdpHeader) return false;
+    bool vlan = view.vlan_tpid != 0;
+    std::uint16_t vlan_id = static_cast<std::uint16_t>(view.vlan_tci & 0x0fff);
+    std::uint16_t type = load_be16(data + 12);
+    std::uint32_t l3 = kEthernetHeader;
+    if (type == kEthertypeVlan) {
+        // One tag (TCI and the next type fit: caplen is at least 42).
+        if (!vlan) vlan_id = static_cast<std::uint16_t>(load_be16(data + 14) & 0x0fff);
+        vlan = true;
+        type = load_be16(data + 16);
+        l3 += kVlanTag;
+    }
+    std::uint32_t ip_payload;
+    std::uint32_t l4;
+    std::uint8_t protocol;
+    const bool ipv6 = type == kEthertypeIpv6;
+    if (type == kEthertypeIpv4) {
+        if (caplen - l3 < kIpv4Header) return false;
+        const std::uint8_t* ip = data + l3;
+        const std::uint32_t total = load_be16(ip + 2);
+        // Version 4 and no options; a total length that holds the header (not 0: the frame's
+        // length then counts); neither more fragments nor an offset.
+        if (ip[0] != 0x45 || total < kIpv4Header || (load_be16(ip + 6) & 0x3fff) != 0) {
+            return false;
+        }
+        protocol = ip[9];
+        ip_payload = total - kIpv4Header;
+        l4 = l3 + kIpv4Header;
+    } else if (ipv6) {
+        if (caplen - l3 < kIpv6Header) return false;
+        const std::uint8_t* ip = data + l3;
+        protocol = ip[6];
+        ip_payload = load_be16(ip + 4);
+        // Version 6, a payload length (not 0: the frame's length then counts), and the
+        // transport header right after the fixed one.
+        if ((ip[0] >> 4) != 6 || ip_payload == 0 ||
+            (protocol != kProtoTcp && protocol != kProtoUdp)) {
+            return false;
+        }
+        l4 = l3 + kIpv6Header;
+    } else {
+        return false;
+    }
+    const std::uint8_t* at = data + l4;
+    const std::uint32_t captured = caplen - l4;  // bytes from l4 on (the IP header fit)
+    if (protocol == kProtoTcp) {
+        if (ip_payload < kTcpHeader || captured < kTcpHeader) return false;
+        const std::uint32_t header = static_cast<std::uint32_t>(at[12] >> 4) * 4;
+        if (header < kTcpHeader || header > ip_payload) return false;
+        out = DecodedPacket{};
+        out.transport = Transport::tcp;
+        out.sequence = load_be32(at + 4);
+        out.acknowledgement = load_be32(at + 8);
+        out.tcp_flags = static_cast<std::uint8_t>(at[13] & 0x3f);
+        out.window = load_be16(at + 14);
+        out.payload_length = ip_payload - header;
+    } else if (protocol == kProtoUdp) {
+        if (ip_payload < kUdpHeader || captured < kUdpHeader) return false;
+        const std::uint32_t length = load_be16(at + 4);
+        if (length < kUdpHeader || length > ip_payload) return false;
+        out = DecodedPacket{};
+        out.transport = Transport::udp;
+        out.payload_length = length - kUdpHeader;
+    } else {
+        return false;
+    }
+    out.source_port = load_be16(at);
+    out.destination_port = load_be16(at + 2);
+    out.ip_protocol = protocol;
+    const std::uint8_t* ip = data + l3;
+    if (ipv6) {
+        out.network = Network::ipv6;
+        std::memcpy(out.source.data(), ip + 8, 16);
+        std::memcpy(out.destination.data(), ip + 24, 16);
+    } else {
+        out.network = Network::ipv4;
+        std::memcpy(out.source.data(), ip + 12, 4);
+        std::memcpy(out.destination.data(), ip + 16, 4);
+    }
+    if (vlan) {
+        out.flags = kVlan;
+        out.vlan_id = vlan_id;
+    }
+    return true;
+}
+
 }  // namespace
 
-void decode_packet(const PacketView& view, std::uint16_t link_type, DecodedPacket& out) {
+void decode_packet_general(const PacketView& view, std::uint16_t link_type, DecodedPacket& out) {
     out = DecodedPacket{};
     const std::uint32_t caplen = view.data != nullptr ? view.caplen : 0;
     const Frame frame{view.data, caplen, view.wirelen > caplen ? view.wirelen : caplen};
@@ -407,6 +504,11 @@ void decode_packet(const PacketView& view, std::uint16_t link_type, DecodedPacke
     } else if (link_type == kLinktypeRaw) {
         decode_ip(frame, 0, out);
     }
+}
+
+void decode_packet(const PacketView& view, std::uint16_t link_type, DecodedPacket& out) {
+    if (link_type == kLinktypeEthernet && decode_common(view, out)) return;
+    decode_packet_general(view, link_type, out);
 }
 
 }  // namespace ringdump

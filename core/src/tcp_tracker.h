@@ -31,7 +31,10 @@ struct Hole {
     std::uint64_t end = 0;  // exclusive
 };
 
-struct DirectionState {
+// What the tracker keeps of one direction apart from its holes: 24 bytes, so that both
+// directions sit in the flow table's hot cache line. The holes (kMaxHoles of them, 256 bytes) live
+// elsewhere and are read only when hole_count says there are some.
+struct StreamState {
     bool initialized = false;
     bool syn_seen = false;
     bool fin_seen = false;
@@ -41,7 +44,6 @@ struct DirectionState {
     std::uint32_t isn = 0;      // its SYN's sequence number, or the first one seen
     std::uint32_t base = 0;     // sequence number of offset 0
     std::uint64_t max_end = 0;  // offset just past the highest byte seen or acknowledged
-    Hole holes[kMaxHoles];
 
     // Offset of a sequence number, by serial arithmetic around max_end (may be negative: a
     // segment from before the capture joined).
@@ -49,8 +51,21 @@ struct DirectionState {
         const std::uint32_t edge = base + static_cast<std::uint32_t>(max_end);
         return static_cast<std::int64_t>(max_end) + static_cast<std::int32_t>(sequence - edge);
     }
-    // Unseen bytes in [start, end) (below max_end: inside holes; above: all).
-    std::uint64_t unseen_in(std::uint64_t start, std::uint64_t end) const;
+};
+static_assert(sizeof(StreamState) == 24);
+
+// Unseen bytes in [start, end) of a direction whose holes are holes[0, state.hole_count) (below
+// max_end: inside holes; above: all).
+std::uint64_t unseen_in(const StreamState& state, const Hole* holes, std::uint64_t start,
+                        std::uint64_t end);
+
+// One direction with its holes in one piece.
+struct DirectionState : StreamState {
+    Hole holes[kMaxHoles];
+
+    std::uint64_t unseen_in(std::uint64_t start, std::uint64_t end) const {
+        return tcp::unseen_in(*this, holes, start, end);
+    }
 };
 
 struct Segment {
@@ -72,7 +87,14 @@ struct Outcome {
     bool midstream = false;                // the sender's state started here without a SYN
 };
 
-// Tracks one segment sent by `sender` to `receiver` (whose bytes its ACK acknowledges).
-Outcome track(DirectionState& sender, DirectionState& receiver, const Segment& segment);
+// Tracks one segment sent by `sender` to `receiver` (whose bytes its ACK acknowledges). Each
+// direction's holes are the kMaxHoles entries at its holes pointer, touched only while its
+// hole_count is not 0.
+Outcome track(StreamState& sender, Hole* sender_holes, StreamState& receiver, Hole* receiver_holes,
+              const Segment& segment);
+
+inline Outcome track(DirectionState& sender, DirectionState& receiver, const Segment& segment) {
+    return track(sender, sender.holes, receiver, receiver.holes, segment);
+}
 
 }  // namespace ringdump::tcp

@@ -15,7 +15,9 @@
 #include <functional>
 #include <optional>
 #include <random>
+#include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -282,6 +284,57 @@ TEST(Annotator, EveryPacketCarriesOneDocumentedOption) {
     EXPECT_EQ(h.counters().packets, 5u);
 }
 
+TEST(Annotator, OptionBytesAreExactlyTheEncodedRecord) {
+    // Every byte of the record, the zero padding included, as annotation::encode() gives it,
+    // for records with every field in use: streams both ways over IPv4 and IPv6, a gap, a filled
+    // hole, capture loss, VLAN, truncation, UDP, ICMP.
+    Harness h(with_local({"10.0.0.0/8"}));
+    Conversation c;
+    c.vlans = {42};
+    std::vector<Input> inputs = c.handshake();
+    inputs.push_back(at(c.from_client(0, 100), kStart + 3000));
+    inputs.push_back(at(c.from_client(300, 100), kStart + 4000));          // a gap
+    inputs.push_back(at(c.from_client(100, 200), kStart + 5000));          // fills it
+    inputs.push_back(at(c.from_server(0, 50, 900, kAck), kStart + 6000));  // capture loss
+    Conversation v6;
+    v6.client = "2001:db8::1";
+    v6.server = "2001:db8:ff::2";
+    v6.client_isn = 0xfffffff0u;  // sequence numbers wrap
+    for (const Input& input : v6.handshake(kStart + 7000))
+        inputs.push_back(input);
+    inputs.push_back(at(v6.from_client(0, 1000), kStart + 10000));
+    inputs.push_back(at(v6.from_server(0, 0, 1000, kRst | kAck), kStart + 11000));
+    inputs.push_back(at(udp("10.0.0.1", 5353, "10.0.0.2", 53), kStart + 12000));
+    inputs.push_back(at(icmp("10.0.0.1", "8.8.8.8"), kStart + 13000));
+    Input cut = at(c.from_client(400, 100), kStart + 14000);
+    cut.caplen = 30;
+    inputs.push_back(cut);
+
+    std::vector<Bytes> frames;
+    std::vector<PacketView> views;
+    frames.reserve(inputs.size());
+    for (const Input& input : inputs) {
+        frames.push_back(test::build_frame(input.spec));
+        PacketView view = test::view_of(frames.back(), input.timestamp_ns);
+        if (input.caplen) view.caplen = *input.caplen;
+        views.push_back(view);
+    }
+    h.annotator.annotate(views, h.link_types);
+    std::set<std::uint16_t> flags_seen;
+    for (std::size_t i = 0; i < views.size(); ++i) {
+        SCOPED_TRACE(testing::Message() << "packet " << i);
+        const Record record = record_of(views[i]);
+        flags_seen.insert(record.flags);
+        const auto encoded = annotation::encode(record);
+        ASSERT_EQ(views[i].options.size(), 8u + encoded.size());
+        EXPECT_TRUE(std::equal(encoded.begin(), encoded.end(), views[i].options.begin() + 8))
+            << describe(record);
+    }
+    EXPECT_GT(flags_seen.size(), 5u);  // records of many kinds were compared
+    EXPECT_EQ(h.counters().gaps, 1u);
+    EXPECT_GT(h.counters().capture_loss_bytes, 0u);
+}
+
 TEST(Annotator, RawIpAndUnknownLinkTypes) {
     Harness h(with_local({"10.0.0.0/8"}));
     PacketSpec raw = Conversation{}.syn();
@@ -479,6 +532,63 @@ TEST(Annotator, UdpFirstSenderIsTheClient) {
     EXPECT_EQ(reply.stream_id, first.stream_id);
     EXPECT_EQ(reply.flags & f::kStreamStart, 0);
     EXPECT_EQ(h.one(udp("10.0.0.2", 53, "10.0.0.1", 40000)).role, Role::client);
+}
+
+TEST(Annotator, BothDirectionsOfATupleAreOneStreamWhateverTheAddresses) {
+    // Endpoint pairs whose addresses differ in the first, a middle or the last byte, in the first
+    // or the second half of an IPv6 address, by the sign bit of a byte, or not at all (then the
+    // ports decide, or nothing does). Each pair is sent both ways, starting with either side:
+    // one stream, the first sender the client, directions from the local network 10/8 and
+    // 2001:db8:1::/48.
+    struct Pair {
+        const char* a;
+        const char* b;
+        std::uint16_t a_port, b_port;
+    };
+    const Pair pairs[] = {
+        {"10.0.0.1", "10.0.0.2", 1000, 1000},
+        {"10.0.1.1", "10.0.0.255", 1000, 2000},
+        {"9.255.255.255", "10.0.0.0", 5, 6},
+        {"10.0.0.1", "192.168.1.1", 40000, 443},
+        {"10.0.0.1", "138.0.0.1", 40000, 443},  // 138 = 0x8a: the sign bit of the first byte
+        {"10.0.0.7", "10.0.0.7", 1000, 2000},   // same address: the ports decide
+        {"10.0.0.7", "10.0.0.7", 3000, 3000},   // nothing decides: one endpoint both ways
+        {"2001:db8:1::1", "2001:db8:1::2", 1000, 1000},
+        {"2001:db8:1::1:0:0:0", "2001:db8:1::ffff", 7, 7},  // second halves decide
+        {"2001:db8:1:0:8000::", "2001:db8:1:0:7fff:ffff:ffff:ffff", 7, 7},
+        {"2001:db8:1:1::", "2001:db8:1::ffff:ffff:ffff:ffff", 7, 7},  // byte 7 decides
+        {"2001:db8:1::5", "2001:db8:1::5", 80, 8080},
+        {"2001:db8:1::9", "fe80::9", 1, 1},
+        {"2001:db8:1::9", "::1", 1, 1},
+    };
+    for (const Pair& pair : pairs) {
+        for (const bool a_first : {true, false}) {
+            SCOPED_TRACE(testing::Message()
+                         << pair.a << " port " << pair.a_port << ", " << pair.b << " port "
+                         << pair.b_port << (a_first ? ", a first" : ", b first"));
+            Harness h(with_local({"10.0.0.0/8", "2001:db8:1::/48"}));
+            const PacketSpec ab = udp(pair.a, pair.a_port, pair.b, pair.b_port);
+            const PacketSpec ba = udp(pair.b, pair.b_port, pair.a, pair.a_port);
+            const Record first = h.one(a_first ? ab : ba);
+            const Record second = h.one(a_first ? ba : ab);
+            const Record third = h.one(a_first ? ab : ba);
+            EXPECT_NE(first.flags & f::kStreamStart, 0);
+            EXPECT_EQ(second.flags & f::kStreamStart, 0) << describe(second);
+            EXPECT_EQ(second.stream_id, first.stream_id);
+            EXPECT_EQ(third.stream_id, first.stream_id);
+            EXPECT_EQ(h.counters().flows_created, 1u);
+            EXPECT_EQ(first.role, Role::client);
+            EXPECT_EQ(third.role, Role::client);
+            const bool same_endpoint =
+                std::string_view(pair.a) == pair.b && pair.a_port == pair.b_port;
+            EXPECT_EQ(second.role, same_endpoint ? Role::client : Role::server);
+            // The direction of each packet as its own addresses give it.
+            Harness fresh(with_local({"10.0.0.0/8", "2001:db8:1::/48"}));
+            EXPECT_EQ(first.direction, fresh.one(a_first ? ab : ba).direction);
+            Harness fresh_reverse(with_local({"10.0.0.0/8", "2001:db8:1::/48"}));
+            EXPECT_EQ(second.direction, fresh_reverse.one(a_first ? ba : ab).direction);
+        }
+    }
 }
 
 // Handshake, data both ways, FIN both ways (client first); times from kStart on.

@@ -255,7 +255,9 @@ TEST(FlowTable, ExpireRemovesExactlyTheIdleOnesPerClass) {
             const std::uint32_t id = static_cast<std::uint32_t>(rng() % 200);
             const FlowKey key = key_of(id);
             const auto flow_class = static_cast<FlowClass>(rng() % kFlowClasses);
-            table.touch(*table.find(key, FlowTable::hash(key)), flow_class, now);
+            Flow* flow = table.find(key, FlowTable::hash(key));
+            ASSERT_NE(flow, nullptr);
+            table.touch(*flow, flow_class, now);
             model[id] = {flow_class, now};
         }
         const std::uint64_t at = now + rng() % 400;
@@ -302,6 +304,15 @@ TEST(FlowTable, ZeroTimeoutNeverExpires) {
     EXPECT_EQ(table.expire(1'000'000'000'000ull, {1, 1, 1, 1}), 1u);
 }
 
+TEST(FlowTable, AFlowCostsWhatTheDocumentationSays) {
+    // docs/annotations.md, "Bounded memory": 684 bytes a flow, of which a 128-byte entry.
+    EXPECT_EQ(FlowTable::kBytesPerFlow, 684u);
+    EXPECT_EQ(sizeof(Flow), 128u);
+    FlowTable table(1000, kPlenty);
+    EXPECT_LE(table.memory_bytes(), table.capacity() * FlowTable::kBytesPerFlow);
+    EXPECT_GE(table.memory_bytes(), table.capacity() * (FlowTable::kBytesPerFlow - 16));
+}
+
 TEST(FlowTable, CapacityIsMaxFlowsWhenMemoryAllows) {
     for (std::size_t flows : {16u, 100u, 1024u, 65536u, 262144u}) {
         FlowTable table(flows, kPlenty);
@@ -319,9 +330,12 @@ TEST(FlowTable, MemoryCapLimitsCapacity) {
             SCOPED_TRACE(testing::Message() << "budget " << budget);
             EXPECT_LE(table.memory_bytes(), budget);
             EXPECT_LT(table.capacity(), std::size_t{1} << 26);
-            // Not needlessly small: the pool and index use most of the budget.
+            // Not needlessly small: the pool, its side arrays and the index use most of the
+            // budget.
             EXPECT_GE(table.memory_bytes(), budget / 2);
-            EXPECT_GE(table.capacity() * sizeof(Flow), budget / 2);
+            EXPECT_GE(table.capacity() * FlowTable::kBytesPerFlow, budget / 2);
+            EXPECT_GE(table.capacity() * (sizeof(Flow) + 2 * sizeof(tcp::DirectionState)),
+                      budget / 2);
         }
     }
     // A memory budget with room for more than 65536 flows: the flow cap is the smaller one.
@@ -349,6 +363,27 @@ TEST(FlowTable, FullTableUnderTheMemoryCapStaysUsable) {
         const FlowKey key = key_of(id);
         EXPECT_EQ(table.find(key, FlowTable::hash(key)) != nullptr, id >= capacity * 4) << id;
     }
+}
+
+TEST(LazyArray, HugePagesAreAlignedAndEveryElementIsThere) {
+    // More than one huge page and not a multiple of one; then one smaller than a huge page.
+    const std::size_t count = (std::size_t{3} << 20) / sizeof(std::uint64_t) + 5;
+    LazyArray<std::uint64_t> array(count, Pages::huge);
+    ASSERT_NE(array.data(), nullptr);
+    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(array.data()) % (std::size_t{2} << 20), 0u);
+    EXPECT_EQ(array.size(), count);
+    for (std::size_t i = 0; i < count; i += 4099) {
+        EXPECT_EQ(array[i], 0u) << i;  // zero-filled
+        array[i] = i + 1;
+    }
+    array[count - 1] = 77;
+    for (std::size_t i = 0; i < count - 1; i += 4099)
+        EXPECT_EQ(array[i], i + 1) << i;
+    EXPECT_EQ(array[count - 1], 77u);
+    LazyArray<std::uint32_t> small(1000, Pages::huge);
+    small[999] = 5;
+    EXPECT_EQ(small[999], 5u);
+    EXPECT_EQ(small[0], 0u);
 }
 
 }  // namespace

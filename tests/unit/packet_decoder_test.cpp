@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <memory>
+#include <random>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -927,6 +928,179 @@ TEST(PacketDecoder, TruncatedAtEveryByteOtherShapes) {
             }
         }
     }
+}
+
+// decode_packet takes a straight path for the most common packets and the general decoder for
+// the rest; the two must agree on every packet. Frames of every kind the straight path takes,
+// and of many it must leave alone (fragments, options, extension headers, QinQ, two tags, ICMP,
+// ARP, raw IP), are mutated at random in the bytes each layer reads (types, versions, header
+// lengths, total and payload lengths, fragment fields, protocols, data offsets, UDP lengths) and
+// cut at random lengths, with and without a stripped VLAN tag; both decoders see each result in a
+// buffer of exactly caplen bytes, starting from garbage.
+bool same(const DecodedPacket& a, const DecodedPacket& b) {
+    return a.network == b.network && a.transport == b.transport && a.flags == b.flags &&
+           a.ip_protocol == b.ip_protocol && a.vlan_id == b.vlan_id && a.source == b.source &&
+           a.destination == b.destination && a.source_port == b.source_port &&
+           a.destination_port == b.destination_port && a.sequence == b.sequence &&
+           a.acknowledgement == b.acknowledgement && a.window == b.window &&
+           a.tcp_flags == b.tcp_flags && a.payload_length == b.payload_length;
+}
+
+TEST(PacketDecoder, StraightPathAgreesWithTheGeneralDecoderOnEveryFrame) {
+    using test::address;
+    using test::PacketSpec;
+    struct Base {
+        Bytes frame;
+        std::uint16_t link;
+        // 16-bit fields to nudge: offset and unit (1 for a length; 0x1000 for the word that
+        // starts with the TCP data offset).
+        std::vector<std::pair<std::size_t, int>> lengths;
+    };
+    std::vector<Base> bases;
+    for (const bool ipv6 : {false, true}) {
+        for (const std::uint8_t protocol : {test::ip_protocol::kTcp, test::ip_protocol::kUdp}) {
+            for (const std::vector<std::uint16_t>& vlans :
+                 {std::vector<std::uint16_t>{}, {100}, {100, 200}}) {
+                for (const std::uint32_t payload : {0u, 1u, 100u}) {
+                    PacketSpec spec;
+                    spec.source = address(ipv6 ? "2001:db8::1" : "10.0.0.1");
+                    spec.destination = address(ipv6 ? "2001:db8:ff::2" : "192.0.2.7");
+                    spec.protocol = protocol;
+                    spec.source_port = 40000;
+                    spec.destination_port = 443;
+                    spec.sequence = 0x01020304;
+                    spec.acknowledgement = 0x05060708;
+                    spec.tcp_flags = tcp_flags::kAck | tcp_flags::kPsh;
+                    spec.window = 1234;
+                    spec.payload = payload;
+                    spec.vlans = vlans;
+                    // Where the IP length, the UDP length and the TCP data offset are.
+                    auto add = [&](std::uint16_t link, std::size_t l3, std::size_t extension) {
+                        const std::size_t l4 = l3 + (ipv6 ? 40 : 20) + extension;
+                        const bool tcp = protocol == test::ip_protocol::kTcp;
+                        bases.push_back({test::build_frame(spec),
+                                         link,
+                                         {{l3 + (ipv6 ? 4 : 2), 1},
+                                          tcp ? std::pair<std::size_t, int>{l4 + 12, 0x1000}
+                                              : std::pair<std::size_t, int>{l4 + 4, 1}}});
+                    };
+                    const std::size_t l3 = 14 + 4 * vlans.size();
+                    add(kLinktypeEthernet, l3, 0);
+                    if (!ipv6) {
+                        spec.ipv4_fragment = 0x2000;  // a first fragment
+                        add(kLinktypeEthernet, l3, 0);
+                        spec.ipv4_fragment = 0x0010;  // a later one
+                        add(kLinktypeEthernet, l3, 0);
+                    } else {
+                        spec.ipv6_fragment = 0x0001;  // a fragment header, first fragment
+                        add(kLinktypeEthernet, l3, 8);
+                    }
+                    spec.ipv4_fragment = 0x4000;
+                    spec.ipv6_fragment.reset();
+                    spec.link = test::Link::raw;
+                    spec.vlans.clear();
+                    add(kLinktypeRaw, 0, 0);
+                }
+            }
+        }
+    }
+    {
+        FrameBuilder f;  // IPv4 with options / TCP
+        f.ethernet(0x0800)
+            .ipv4(24 + 20, 6, 0x4000, 6)
+            .raw({1, 1, 1, 0})
+            .tcp(1, 2, 3, 4, 5, 0x10, 5);
+        bases.push_back({f.bytes(), kLinktypeEthernet, {{16, 1}, {14 + 24 + 12, 0x1000}}});
+    }
+    {
+        FrameBuilder f;  // IPv6 / hop-by-hop / UDP
+        f.ethernet(0x86dd).ipv6(8 + 8 + 4, 0).raw({17, 0}).fill(6).udp(1, 2, 12).fill(4);
+        bases.push_back({f.bytes(), kLinktypeEthernet, {{18, 1}, {14 + 48 + 4, 1}}});
+    }
+    {
+        FrameBuilder f;  // QinQ / IPv4 / UDP
+        f.ethernet(0x88a8)
+            .tag(10, 0x8100)
+            .tag(20, 0x0800)
+            .ipv4(20 + 8 + 4, 17)
+            .udp(1, 2, 12)
+            .fill(4);
+        bases.push_back({f.bytes(), kLinktypeEthernet, {{24, 1}, {22 + 20 + 4, 1}}});
+    }
+    {
+        FrameBuilder f;  // ICMP
+        f.ethernet(0x0800).ipv4(20 + 4 + 8, 1).raw({8, 0, 0, 0}).fill(8);
+        bases.push_back({f.bytes(), kLinktypeEthernet, {{16, 1}}});
+    }
+    {
+        FrameBuilder f;  // ARP
+        f.ethernet(0x0806).be16(1).be16(0x0800).u8(6).u8(4).be16(1).fill(20, 0x11);
+        bases.push_back({f.bytes(), kLinktypeEthernet, {}});
+    }
+
+    std::mt19937_64 rng(2024);
+    // Values each mutated byte may take: the ones the decoders branch on, and random ones.
+    const std::uint8_t interesting[] = {0x00, 0x01, 0x04, 0x05, 0x06, 0x08, 0x11, 0x14, 0x20,
+                                        0x2c, 0x3a, 0x40, 0x45, 0x46, 0x4f, 0x50, 0x60, 0x81,
+                                        0x86, 0x88, 0x91, 0xa8, 0xdd, 0xf0, 0xff};
+    std::size_t straight_kind = 0, cases = 0;
+    for (int round = 0; round < 1000000; ++round) {
+        const Base& base = bases[rng() % bases.size()];
+        const std::uint16_t link = base.link;
+        Bytes frame = base.frame;
+        const int mutations = static_cast<int>(rng() % 4);  // 0: the frame as built
+        for (int m = 0; m < mutations; ++m) {
+            const std::size_t at = rng() % std::min<std::size_t>(frame.size(), 90);
+            frame[at] = (rng() % 3 == 0) ? static_cast<std::uint8_t>(rng())
+                                         : interesting[rng() % std::size(interesting)];
+        }
+        // A length field (or the TCP data offset) a little off, up or down: the boundaries.
+        if (!base.lengths.empty() && rng() % 2 == 0) {
+            const auto [at, unit] = base.lengths[rng() % base.lengths.size()];
+            if (at + 1 < frame.size()) {  // (a later fragment has no transport header)
+                const int delta = static_cast<int>(rng() % 9) - 4;
+                const int value = (frame[at] << 8 | frame[at + 1]) + delta * unit;
+                frame[at] = static_cast<std::uint8_t>(value >> 8);
+                frame[at + 1] = static_cast<std::uint8_t>(value);
+            }
+        }
+        Capture capture;
+        capture.link_type = link;
+        capture.caplen = rng() % 4 == 0 ? rng() % (frame.size() + 1) : frame.size();
+        capture.wirelen = static_cast<std::uint32_t>(frame.size() + (rng() % 4 == 0 ? 0 : 40));
+        if (rng() % 5 == 0) {
+            capture.vlan_tpid = 0x8100;
+            capture.vlan_tci = static_cast<std::uint16_t>(rng());
+        }
+        const DecodedPacket fast = decode(frame, capture);
+        // The general decoder on the same bytes.
+        std::unique_ptr<std::uint8_t[]> buffer(new std::uint8_t[capture.caplen + 1]);
+        std::copy(frame.begin(), frame.begin() + static_cast<std::ptrdiff_t>(capture.caplen),
+                  buffer.get());
+        PacketView view;
+        view.data = buffer.get();
+        view.caplen = static_cast<std::uint32_t>(capture.caplen);
+        view.wirelen = capture.wirelen;
+        view.vlan_tpid = capture.vlan_tpid;
+        view.vlan_tci = capture.vlan_tci;
+        DecodedPacket general;
+        general.flags = 0xff;
+        general.source.fill(0xee);
+        general.sequence = 0xffffffff;
+        decode_packet_general(view, capture.link_type, general);
+        ++cases;
+        if ((fast.network == Network::ipv4 || fast.network == Network::ipv6) &&
+            (fast.transport == Transport::tcp || fast.transport == Transport::udp) &&
+            (fast.flags & ~kVlan) == 0) {
+            ++straight_kind;
+        }
+        ASSERT_TRUE(same(fast, general))
+            << "round " << round << ", caplen " << capture.caplen << ", link " << link
+            << "\n decode_packet:         " << describe(fast)
+            << "\n decode_packet_general: " << describe(general);
+    }
+    // A good part of the cases were packets of the kind the straight path decodes.
+    EXPECT_GT(straight_kind, cases / 5);
 }
 
 }  // namespace

@@ -73,4 +73,9 @@ struct DecodedPacket {
 // kernel stripped (view.vlan_tpid) counts as the outermost tag.
 void decode_packet(const PacketView& view, std::uint16_t link_type, DecodedPacket& out);
 
+// The same without decode_packet's straight path for the most common packets (Ethernet, IPv4 or
+// IPv6, TCP or UDP): every packet through the general decoder. The result is the same; tests
+// compare the two.
+void decode_packet_general(const PacketView& view, std::uint16_t link_type, DecodedPacket& out);
+
 }  // namespace ringdump
