@@ -35,8 +35,8 @@ FULL = {
     "buffer_mib": 8,
     "reps": 3,
     "traffic": [
-        {"name": "64 B", "size": 64, "count": 1_000_000,
-         "rates": [250_000, 500_000, 1_000_000, 0]},
+        {"name": "64 B", "size": 64, "count": 2_000_000,
+         "rates": [250_000, 500_000, 1_000_000, 2_000_000, 0]},
         {"name": "1514 B", "size": 1514, "count": 300_000, "rates": [100_000, 250_000, 0]},
         {"name": "mix", "size": 64, "count": 500_000, "rates": [250_000],
          "tcp_flows": 4, "tcp_bytes": 50_000_000},
@@ -142,6 +142,8 @@ def run_matrix(cfg, tools, gens, work, rdrelay, results):
                 base.update({"traffic": traffic["name"], "rate": rate, "rep": rep})
                 results["baseline"].append(base)
                 for tool in order:
+                    if tool.udp_only and traffic.get("tcp_flows"):
+                        continue
                     out = os.path.join(work, f"{tool.key}.{tool.fmt}")
                     row = trial.run(tool, out, offer(gen, traffic, rate, rdrelay))
                     row.update({"traffic": traffic["name"], "rate": rate, "rep": rep,

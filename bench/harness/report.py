@@ -300,6 +300,16 @@ def targets(results):
                 out.append(("… and the same into a pipe, where neither pays for the file "
                             "(ringdump → pipe against tcpdump → pipe)",
                             pipe <= 0.5, f"{pipe:.2f}× tcpdump"))
+        xdp_rows = groups[top].get("rd_afxdp", [])
+        if xdp_rows:
+            offered = med([r["offered"] / r["send_s"] for r in xdp_rows
+                           if r.get("offered") and r.get("send_s")])
+            losses = [loss_pct(r) for r in xdp_rows]
+            out.append(("AF_XDP: 0 loss at ≥ 4 Mpps offered, 64 B (annotated)",
+                        bool(offered and offered >= 4e6) and
+                        all(l == 0 for l in losses if l is not None) and None not in losses,
+                        f"offered {offered / 1e6 if offered else 0:.2f} Mpps, loss "
+                        f"{span(losses, f_pct)} %"))
     ceiling = next((c["pps"] for c in results["ceiling"]
                     if c["reader"] == "dumpcap" and c["size"] == 64), None)
     ws = [(k, r) for k, v in groups.items() for r in v.get("rd_wireshark", [])

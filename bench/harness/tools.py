@@ -15,7 +15,8 @@ from testbed import CAP_IF
 
 
 class Tool:
-    def __init__(self, key, label, argv, stop, fmt, drops, needs=(), shell=False, note=""):
+    def __init__(self, key, label, argv, stop, fmt, drops, needs=(), shell=False, note="",
+                 live="packet", udp_only=False):
         self.key = key          # short id used in data files
         self.label = label      # row label in the report
         self.argv = argv        # function(out_path, buffer_mib) -> argv (or a shell string)
@@ -25,6 +26,8 @@ class Tool:
         self.needs = needs      # executables that must exist
         self.shell = shell
         self.note = note
+        self.live = live            # "packet": a bound packet socket; "xdp": a program attached
+        self.udp_only = udp_only    # takes the host's traffic: not for loads with real TCP
 
     def missing(self):
         return [n for n in self.needs if shutil.which(n) is None]
@@ -88,6 +91,15 @@ def make_tools(ringdump, extcap_cfg, buffer_mib):
         Tool("rd_plain", "ringdump → file (no annotations)",
              lambda out, b=b: [rd, "-i", CAP_IF, "-B", b, "--no-annotations", "-w", out],
              "ringdump", "pcapng", ringdump_drops),
+        # AF_XDP: the capture end has an address, so the redirect must be allowed explicitly.
+        Tool("rd_afxdp", "ringdump --backend afxdp → file (annotated)",
+             lambda out: [rd, "-i", CAP_IF, "--backend", "afxdp", "--xdp-take-host-traffic",
+                          "-w", out],
+             "ringdump", "pcapng", ringdump_drops, live="xdp", udp_only=True),
+        Tool("rd_afxdp_plain", "ringdump --backend afxdp → file (no annotations)",
+             lambda out: [rd, "-i", CAP_IF, "--backend", "afxdp", "--xdp-take-host-traffic",
+                          "--no-annotations", "-w", out],
+             "ringdump", "pcapng", ringdump_drops, live="xdp", udp_only=True),
         Tool("rd_wireshark", "tshark -i ringdump-IF (extcap → FIFO → dumpcap)",
              lambda out, b=b: tshark_env + ["tshark", "-q", "-i", f"ringdump-{CAP_IF}",
                                             "-o", f"{pref}.buffersize:{b}", "-w", out],

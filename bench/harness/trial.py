@@ -41,6 +41,12 @@ def _socket_live(pid, index):
     return False
 
 
+def _xdp_attached():
+    out = testbed.sh("ip", "-n", testbed.CAP_NS, "-j", "link", "show", testbed.CAP_IF,
+                     capture=True, check=False)
+    return '"xdp"' in (out or "")
+
+
 def _find(root, name):
     for pid in procstat.tree(root):
         try:
@@ -100,7 +106,9 @@ def run(tool, out, load, drain_limit_s=120):
                                 stderr=err, start_new_session=True)
     try:
         deadline = time.monotonic() + 30
-        while not _socket_live(proc.pid, index):
+        live = (lambda: _xdp_attached()) if tool.live == "xdp" else \
+            (lambda: _socket_live(proc.pid, index))
+        while not live():
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("did not start capturing: " + _tail(err_path))
             time.sleep(0.02)

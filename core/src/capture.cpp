@@ -21,6 +21,22 @@ constexpr int kIdlePollMs = 200;
 
 }  // namespace
 
+std::string drop_causes_text(const SourceStats& stats) {
+    std::string text;
+    if (stats.xdp) {
+        const XdpCounters& c = *stats.xdp;
+        text = "AF_XDP: " + std::to_string(c.rx_dropped) + " rx_dropped (" +
+               std::to_string(c.rx_fill_ring_empty_descs) + " rx_fill_ring_empty_descs), " +
+               std::to_string(c.rx_ring_full) + " rx_ring_full, " +
+               std::to_string(c.rx_invalid_descs) + " rx_invalid_descs";
+    }
+    if (stats.filtered_out != 0) {
+        text += std::string(text.empty() ? "" : "; ") + std::to_string(stats.filtered_out) +
+                " rejected by the capture filter in user space";
+    }
+    return text;
+}
+
 Capture::Capture(std::vector<std::unique_ptr<Source>> sources, Sink& sink, SectionInfo section)
     : sources_(std::move(sources)), sink_(sink), section_(std::move(section)) {}
 
@@ -46,7 +62,23 @@ CaptureResult Capture::run(const StopConditions& conditions, const std::atomic<b
     }
 
     std::vector<PacketView> batch(PcapngWriter::kBatchPackets);
-    std::vector<pollfd> waiters(sources_.size());
+    // Every descriptor of every source (an AF_XDP source has one per RX queue), and which source
+    // each belongs to.
+    std::vector<pollfd> waiters;
+    std::vector<std::size_t> waiter_source;
+    for (std::size_t i = 0; i < sources_.size(); ++i) {
+        for (int fd : sources_[i]->poll_fds()) {
+            waiters.push_back({fd, POLLIN, 0});
+            waiter_source.push_back(i);
+        }
+    }
+    auto arm_waiters = [&] {
+        for (pollfd& waiter : waiters) {
+            waiter.events = POLLIN;
+            waiter.revents = 0;
+        }
+    };
+    std::vector<bool> source_error(sources_.size());
     if (!open) result.reason = StopReason::reader_gone;
 
     // Reads and writes one batch from source i. Sets progressed when there was one. Returns false
@@ -122,20 +154,24 @@ CaptureResult Capture::run(const StopConditions& conditions, const std::atomic<b
             1;
         const int timeout = static_cast<int>(
             std::max<long long>(0, std::min<long long>(kIdlePollMs, until_deadline)));
-        for (std::size_t i = 0; i < sources_.size(); ++i) {
-            waiters[i] = {sources_[i]->poll_fd(), POLLIN, 0};
-        }
+        arm_waiters();
         const int ready = ::poll(waiters.data(), waiters.size(), timeout);
         if (ready < 0 && errno != EINTR) {
             running =
                 fail(Error(ErrorKind::system, "waiting for packets failed: " + errno_text(errno)));
             break;
         }
+        std::fill(source_error.begin(), source_error.end(), false);
+        for (std::size_t w = 0; w < waiters.size(); ++w) {
+            if ((waiters[w].revents & (POLLERR | POLLHUP | POLLNVAL)) != 0) {
+                source_error[waiter_source[w]] = true;
+            }
+        }
         // On an error, and every idle poll period, ask the sources whether they are still
         // healthy (an interface that went down can come back, or be removed meanwhile). What is
         // still in the ring is written first: the main loop does that before the next check.
         for (std::size_t i = 0; i < sources_.size() && running; ++i) {
-            const bool error = (waiters[i].revents & (POLLERR | POLLHUP | POLLNVAL)) != 0;
+            const bool error = source_error[i];
             if (ready != 0 && !error) continue;
             bool more = true;
             while (running && more && !time_to_stop()) {
@@ -168,9 +204,7 @@ CaptureResult Capture::run(const StopConditions& conditions, const std::atomic<b
             if (!flushing || progressed) continue;
             const auto left =
                 std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count();
-            for (std::size_t i = 0; i < sources_.size(); ++i) {
-                waiters[i] = {sources_[i]->poll_fd(), POLLIN, 0};
-            }
+            arm_waiters();
             if (left > 0) ::poll(waiters.data(), waiters.size(), static_cast<int>(left));
         }
     }
@@ -190,6 +224,7 @@ CaptureResult Capture::run(const StopConditions& conditions, const std::atomic<b
         isb.filter_accepted = stats.received;
         isb.os_dropped = stats.dropped;
         isb.user_delivered = result.packets_per_source[i];
+        isb.comment = drop_causes_text(stats);
         if (i == 0 && annotator_ != nullptr) {
             // The annotator's counters cover every interface: they go with the first one, as a
             // custom option (a custom block would show up as an extra record in Wireshark 4.0).

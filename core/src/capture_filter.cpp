@@ -107,6 +107,13 @@ void CaptureFilter::reject_outgoing() {
     program_.insert(program_.begin(), std::begin(prologue), std::end(prologue));
 }
 
+std::uint32_t CaptureFilter::run(const std::uint8_t* data, std::uint32_t wire_length,
+                                 std::uint32_t captured_length) const {
+    static_assert(sizeof(BpfInstruction) == sizeof(bpf_insn));
+    return ::bpf_filter(reinterpret_cast<const bpf_insn*>(program_.data()), data, wire_length,
+                        captured_length);
+}
+
 std::optional<std::string> filter_error(std::string_view expression, std::uint16_t link_type) {
     return compile_with_pcap(expression, link_type, 262144, 0, nullptr);
 }

@@ -13,9 +13,10 @@ namespace {
 using namespace pcapng;
 
 // Arena room for one packet without custom options: EPB header, a re-inserted VLAN tag, the
-// padding, epb_flags, epb_dropcount, opt_endofopt and the trailing length.
+// padding, epb_flags, epb_dropcount, epb_queue, opt_endofopt and the trailing length.
 constexpr std::size_t kPacketOverhead = sizeof(EnhancedPacketFixed) + 4 + 3 + option_size(4) +
-                                        option_size(8) + option_size(0) + kBlockTrailerSize;
+                                        option_size(8) + option_size(4) + option_size(0) +
+                                        kBlockTrailerSize;
 // Worst case iovecs per packet: header run, frame head, VLAN tag, frame rest.
 constexpr std::size_t kIovPerPacket = 4;
 constexpr std::size_t kArenaBytes = 256 * 1024;
@@ -167,6 +168,7 @@ bool PcapngWriter::write_interface(const InterfaceDescription& description, std:
 //  /  isb_starttime (2), isb_endtime (3): timestamp high, low      /
 //  /  isb_ifrecv (4), isb_ifdrop (5), isb_filteraccept (6),        /
 //  /  isb_osdrop (7), isb_usrdeliv (8): 64-bit counters            /
+//  /  opt_comment (1): per-cause drop counters (AF_XDP)            /
 //  /  extra options (the annotator's counters: custom option 2989) /
 //  /  opt_endofopt                                                 /
 //  +---------------------------------------------------------------+
@@ -191,6 +193,7 @@ bool PcapngWriter::write_statistics(std::uint32_t interface_id, const InterfaceS
     counter_option(kIsbFilterAccept, stats.filter_accepted);
     counter_option(kIsbOsDrop, stats.os_dropped);
     counter_option(kIsbUsrDeliv, stats.user_delivered);
+    if (!stats.comment.empty()) block.option(kOptComment, stats.comment);
     block.raw_options(stats.extra_options);
     const auto& bytes = block.finish();
     return sink_.write_all(bytes.data(), bytes.size());
@@ -242,6 +245,7 @@ void PcapngWriter::add_arena_iov(std::size_t end) {
 //  +---------------------------------------------------------------+  ┐
 //  /  epb_flags (2): direction bits 0-1, reception type bits 2-4   /  │
 //  /  epb_dropcount (4): packets lost just before this one         /  │
+//  /  epb_queue (6): RX queue, 32 bits, when the source knows it   /  │
 //  /  custom options (2989, ...), opt_endofopt                     /  │ arena, contiguous
 //  +---------------------------------------------------------------+  │ with the next
 //  |                      Block Total Length                       |  │ packet's header
@@ -257,9 +261,9 @@ bool PcapngWriter::append_packet(const PacketView& packet) {
     const std::span<const std::uint8_t> custom = packet.options.size() <= kMaxCustomOptionBytes
                                                      ? packet.options
                                                      : std::span<const std::uint8_t>();
-    const std::uint32_t option_bytes = (packet.flags != 0 ? option_size(4) : 0) +
-                                       (packet.drops_before != 0 ? option_size(8) : 0) +
-                                       static_cast<std::uint32_t>(custom.size());
+    const std::uint32_t option_bytes =
+        (packet.flags != 0 ? option_size(4) : 0) + (packet.drops_before != 0 ? option_size(8) : 0) +
+        (packet.has_queue() ? option_size(4) : 0) + static_cast<std::uint32_t>(custom.size());
     const std::uint32_t end_bytes = option_bytes != 0 ? option_size(0) : 0;
     const std::uint32_t stored =
         std::min({packet.caplen + tag_bytes, snap, max_captured_length(option_bytes + end_bytes)});
@@ -301,6 +305,10 @@ bool PcapngWriter::append_packet(const PacketView& packet) {
     if (packet.drops_before != 0) {
         at = put_option_header(at, kEpbDropCount, 8);
         at = put(at, packet.drops_before);
+    }
+    if (packet.has_queue()) {
+        at = put_option_header(at, kEpbQueue, 4);
+        at = put(at, packet.queue);
     }
     if (!custom.empty()) {
         std::memcpy(at, custom.data(), custom.size());

@@ -305,6 +305,7 @@ std::size_t TpacketSource::read(std::span<PacketView> out) {
             view.interface_id = interface_id_;
             view.flags = kFlagsForPacketType[link->sll_pkttype & 7];
             view.drops_before = std::exchange(pending_drops_, 0);
+            view.queue = kNoQueue;  // the batch may have held another source's packets
             if ((header->tp_status & TP_STATUS_VLAN_VALID) != 0) {
                 view.vlan_tci = static_cast<std::uint16_t>(header->hv1.tp_vlan_tci);
                 view.vlan_tpid = (header->tp_status & TP_STATUS_VLAN_TPID_VALID) != 0

@@ -72,11 +72,18 @@ void print_summary(const Capture& capture, const CaptureResult& result, const An
                  live ? "captured" : "annotated", static_cast<int>(reason.size()), reason.data());
     for (std::size_t i = 0; live && i < result.stats.size(); ++i) {
         const SourceStats& stats = result.stats[i];
+        const std::string& name = capture.sources()[i]->description().name;
+        if (stats.xdp) {
+            std::fprintf(stderr, "ringdump: %s: %llu received, %llu dropped by kernel (%s)\n",
+                         name.c_str(), static_cast<unsigned long long>(stats.received),
+                         static_cast<unsigned long long>(stats.dropped),
+                         drop_causes_text(stats).c_str());
+            continue;
+        }
         std::fprintf(stderr,
                      "ringdump: %s: %llu received by filter, %llu dropped by kernel, %llu ring "
                      "freezes\n",
-                     capture.sources()[i]->description().name.c_str(),
-                     static_cast<unsigned long long>(stats.received),
+                     name.c_str(), static_cast<unsigned long long>(stats.received),
                      static_cast<unsigned long long>(stats.dropped),
                      static_cast<unsigned long long>(stats.freezes));
     }
@@ -117,12 +124,17 @@ int run_capture(const Settings& settings, Sink& sink) {
         for (const std::string& interface : settings.interfaces) {
             sources.push_back(open_source(source_options(settings, interface)));
             const InterfaceDescription& description = sources.back()->description();
-            log(LogLevel::info, "capturing on " + interface + ": " + description.description);
+            // What AF_XDP obtained (mode, copy or zero-copy, queues) goes to the extcap's log
+            // at the default level; the standalone start line says it instead.
+            const bool notable = extcap && !sources.back()->start_note().empty();
+            log(notable ? LogLevel::warning : LogLevel::info,
+                "capturing on " + interface + ": " + description.description);
+            const std::string note = sources.back()->start_note();
             if (!extcap && !settings.quiet) {
-                std::fprintf(stderr, "ringdump: capturing on %s, link-type %s, snaplen %u\n",
+                std::fprintf(stderr, "ringdump: capturing on %s, link-type %s, snaplen %u%s%s\n",
                              interface.c_str(),
                              std::string(linktype_name(description.link_type)).c_str(),
-                             description.snap_length);
+                             description.snap_length, note.empty() ? "" : ", ", note.c_str());
             }
         }
 

@@ -40,11 +40,14 @@ std::string extcap_config_text() {
     // switched off from tshark (-o ...:false just omits the flag). Selector defaults are ignored
     // by Wireshark 4.0 for preferences, so every default is also ringdump's own.
     return "arg {number=0}{call=--backend}{display=Capture backend}{type=selector}"
-           "{tooltip=How packets leave the kernel: a TPACKET_V3 ring, or libpcap}{group=Capture}\n"
+           "{tooltip=How packets leave the kernel: a TPACKET_V3 ring, libpcap, or AF_XDP sockets "
+           "fed by an XDP program}{group=Capture}\n"
            "value {arg=0}{value=auto}{display=Automatic (TPACKET_V3; libpcap for other device "
-           "types)}{default=true}\n"
+           "types; never AF_XDP)}{default=true}\n"
            "value {arg=0}{value=tpacket}{display=AF_PACKET TPACKET_V3 ring}{default=false}\n"
            "value {arg=0}{value=pcap}{display=libpcap}{default=false}\n"
+           "value {arg=0}{value=afxdp}{display=AF_XDP (received frames only; takes them from the "
+           "host, see the AF_XDP tab)}{default=false}\n"
            "arg {number=1}{call=--snaplen}{display=Snapshot length}{type=unsigned}{range=1," +
            std::to_string(kMaxSnapLength) + "}{default=" + std::to_string(kSnapLength) +
            "}{tooltip=Bytes kept of each packet}{group=Capture}\n"
@@ -81,7 +84,54 @@ std::string extcap_config_text() {
            "arg {number=10}{call=--flow-memory}{display=Flow memory (MiB)}{type=unsigned}"
            "{range=1,65536}{default=" +
            std::to_string(kFlowMemoryMib) +
-           "}{tooltip=Most memory the flow table may use}{group=Annotations}\n";
+           "}{tooltip=Most memory the flow table may use}{group=Annotations}\n"
+           "arg {number=11}{call=--xdp-queues}{display=RX queues}{type=string}{placeholder=all}"
+           "{tooltip=RX queues to capture with AF_XDP, e.g. 0,2-3; empty: all of them}"
+           "{group=AF_XDP}\n"
+           "arg {number=12}{call=--xdp-mode}{display=XDP mode}{type=selector}"
+           "{tooltip=Where the XDP program runs: in the driver (native) or after the kernel built "
+           "its packet buffer (generic, slower, works everywhere)}{group=AF_XDP}\n"
+           "value {arg=12}{value=auto}{display=Native where the driver has it, else generic}"
+           "{default=true}\n"
+           "value {arg=12}{value=native}{display=Native (driver)}{default=false}\n"
+           "value {arg=12}{value=generic}{display=Generic (skb)}{default=false}\n"
+           "arg {number=13}{call=--xdp-take-host-traffic}{display=Take the host's traffic}"
+           "{type=boolean}{default=false}{tooltip=Allow AF_XDP on an interface the host uses "
+           "(addresses, bridge or bond port, VLANs on top): while the capture runs, every frame "
+           "it receives goes to the capture instead of the host's stack}{group=AF_XDP}\n"
+           "arg {number=14}{call=--xdp-share}{display=Share with other XDP programs}"
+           "{type=boolean}{default=false}{tooltip=When another XDP program is attached, join it "
+           "through libxdp's dispatcher instead of refusing (the program then stays attached if "
+           "ringdump is killed)}{group=AF_XDP}\n"
+           "arg {number=15}{call=--xdp-busy-poll}{display=Busy polling (us)}{type=unsigned}"
+           "{range=0," +
+           std::to_string(kXdpMaxBusyPollUs) + "}{default=" + std::to_string(kXdpBusyPollUs) +
+           "}{tooltip=SO_BUSY_POLL with SO_PREFER_BUSY_POLL on every socket; 0: off}"
+           "{group=AF_XDP}\n"
+           "arg {number=16}{call=--xdp-busy-poll-budget}{display=Busy-poll budget}"
+           "{type=unsigned}{range=1," +
+           std::to_string(kXdpMaxBusyPollBudget) +
+           "}{default=" + std::to_string(kXdpBusyPollBudget) +
+           "}{tooltip=SO_BUSY_POLL_BUDGET: packets per busy poll}{group=AF_XDP}\n"
+           "arg {number=17}{call=--xdp-frame-size}{display=Frame size}{type=selector}"
+           "{tooltip=Bytes per UMEM frame; a frame holds one packet of up to this minus 256 "
+           "bytes}{group=AF_XDP}\n"
+           "value {arg=17}{value=2048}{display=2048 bytes}{default=" +
+           (kXdpFrameSize == 2048 ? "true" : "false") +
+           "}\n"
+           "value {arg=17}{value=4096}{display=4096 bytes}{default=" +
+           (kXdpFrameSize == 4096 ? "true" : "false") +
+           "}\n"
+           "arg {number=18}{call=--xdp-fill-ring}{display=Frames per queue}{type=unsigned}"
+           "{range=" +
+           std::to_string(kXdpMinRing) + "," + std::to_string(kXdpMaxRing) +
+           "}{default=" + std::to_string(kXdpFillRing) +
+           "}{tooltip=Fill ring entries and UMEM frames per RX queue, a power of two: the burst "
+           "buffer}{group=AF_XDP}\n"
+           "arg {number=19}{call=--xdp-rx-ring}{display=RX ring entries}{type=unsigned}{range=" +
+           std::to_string(kXdpMinRing) + "," + std::to_string(kXdpMaxRing) +
+           "}{default=" + std::to_string(kXdpRxRing) +
+           "}{tooltip=RX ring entries per queue, a power of two}{group=AF_XDP}\n";
 }
 
 }  // namespace ringdump::app

@@ -106,6 +106,25 @@ void parse_local_networks(Settings& settings, const Argument& argument) {
     }
 }
 
+// A power of two within [min, max]; the option names the ring or frame it sizes.
+std::uint32_t parse_power_of_two(const Argument& argument, std::uint32_t min, std::uint32_t max) {
+    const auto value = static_cast<std::uint32_t>(parse_unsigned(argument, min, max));
+    if ((value & (value - 1)) != 0) {
+        throw UsageError("bad value '" + std::string(argument.value) + "' for " +
+                         std::string(argument.name) + ": use a power of two from " +
+                         std::to_string(min) + " to " + std::to_string(max));
+    }
+    return value;
+}
+
+bool is_bool_word(std::string_view v) {
+    for (std::string_view word :
+         {"true", "false", "1", "0", "yes", "no", "on", "off", "TRUE", "FALSE", "True", "False"}) {
+        if (v == word) return true;
+    }
+    return false;
+}
+
 std::string strip_extcap_prefix(std::string_view name) {
     if (!name.starts_with(kExtcapPrefix)) {
         throw UsageError("extcap interface '" + std::string(name) + "' is not one of ringdump's (" +
@@ -123,11 +142,16 @@ constexpr std::string_view kWithValue[] = {
     "-a", "--autostop", "-B", "--buffer-size", "--backend", "--block-size", "--block-timeout",
     "--promisc", "--log-level", "--log-file", "--local-net", "--annotations", "--max-flows",
     "--flow-memory", "--extcap-interface", "--fifo", "--extcap-capture-filter",
-    "--extcap-control-in", "--extcap-control-out", "--extcap-reload-option", "--extcap-version"};
+    "--extcap-control-in", "--extcap-control-out", "--extcap-reload-option", "--extcap-version",
+    "--xdp-queues", "--xdp-mode", "--xdp-frame-size", "--xdp-fill-ring", "--xdp-rx-ring",
+    "--xdp-comp-ring", "--xdp-busy-poll", "--xdp-busy-poll-budget"};
 constexpr std::string_view kFlags[] = {
     "-D", "--list-interfaces", "-h", "--help", "-v", "--version", "-p", "--no-promiscuous-mode",
     "-q", "--quiet", "--no-annotations", "--extcap-interfaces", "--extcap-dlts", "--extcap-config",
     "--capture"};
+// Flags that may be followed by true or false (the extcap passes booleans that way):
+// "--xdp-share" alone means true, "--xdp-share false" or "--xdp-share=false" false.
+constexpr std::string_view kFlagsWithOptionalValue[] = {"--xdp-take-host-traffic", "--xdp-share"};
 // clang-format on
 
 bool takes_value(std::string_view name) {
@@ -136,6 +160,11 @@ bool takes_value(std::string_view name) {
 
 bool is_flag(std::string_view name) {
     return std::find(std::begin(kFlags), std::end(kFlags), name) != std::end(kFlags);
+}
+
+bool takes_optional_value(std::string_view name) {
+    return std::find(std::begin(kFlagsWithOptionalValue), std::end(kFlagsWithOptionalValue),
+                     name) != std::end(kFlagsWithOptionalValue);
 }
 
 }  // namespace
@@ -196,6 +225,19 @@ Settings parse_settings(std::span<const std::string_view> args) {
         }
         const std::string_view name = argument.name;
 
+        if (takes_optional_value(name)) {
+            if (!has_inline_value) {
+                argument.value = "true";
+                if (!reader.done() && is_bool_word(reader.peek())) argument.value = reader.take();
+            }
+            const bool value = parse_bool(argument);
+            if (name == "--xdp-take-host-traffic") {
+                settings.xdp.take_host_traffic = value;
+            } else {
+                settings.xdp.share = value;
+            }
+            continue;
+        }
         if (!takes_value(name) && !is_flag(name)) {
             if (!extcap) {
                 throw UsageError("unknown option '" + std::string(name) +
@@ -261,9 +303,43 @@ Settings parse_settings(std::span<const std::string_view> args) {
             auto backend = parse_backend(argument.value);
             if (!backend) {
                 throw UsageError("bad value '" + std::string(argument.value) +
-                                 "' for --backend: use auto, tpacket or pcap");
+                                 "' for --backend: use auto, tpacket, pcap or afxdp");
             }
             settings.backend = *backend;
+        } else if (name == "--xdp-queues") {
+            // The extcap passes "all" from its placeholder only if the user types it.
+            if (argument.value == "all" || argument.value.empty()) {
+                settings.xdp.queues.clear();
+            } else if (auto queues = parse_queue_list(argument.value)) {
+                settings.xdp.queues = *queues;
+            } else {
+                throw UsageError("bad value '" + std::string(argument.value) +
+                                 "' for --xdp-queues: use RX queue numbers and ranges in "
+                                 "ascending order, e.g. 0,2-3, or all");
+            }
+        } else if (name == "--xdp-mode") {
+            auto mode = parse_xdp_mode(argument.value);
+            if (!mode) {
+                throw UsageError("bad value '" + std::string(argument.value) +
+                                 "' for --xdp-mode: use auto, native or generic");
+            }
+            settings.xdp.mode = *mode;
+        } else if (name == "--xdp-frame-size") {
+            settings.xdp.frame_size = parse_power_of_two(argument, 2048, 4096);
+        } else if (name == "--xdp-fill-ring") {
+            settings.xdp.fill_ring =
+                parse_power_of_two(argument, defaults::kXdpMinRing, defaults::kXdpMaxRing);
+        } else if (name == "--xdp-rx-ring") {
+            settings.xdp.rx_ring =
+                parse_power_of_two(argument, defaults::kXdpMinRing, defaults::kXdpMaxRing);
+        } else if (name == "--xdp-comp-ring") {
+            settings.xdp.comp_ring = parse_power_of_two(argument, 1, defaults::kXdpMaxRing);
+        } else if (name == "--xdp-busy-poll") {
+            settings.xdp.busy_poll_us = static_cast<std::uint32_t>(
+                parse_unsigned(argument, 0, defaults::kXdpMaxBusyPollUs));
+        } else if (name == "--xdp-busy-poll-budget") {
+            settings.xdp.busy_poll_budget = static_cast<std::uint32_t>(
+                parse_unsigned(argument, 1, defaults::kXdpMaxBusyPollBudget));
         } else if (name == "--log-level") {
             auto level = parse_log_level(argument.value);
             if (!level) {
@@ -362,6 +438,7 @@ SourceOptions source_options(const Settings& settings, const std::string& interf
     options.block_timeout_ms = settings.block_timeout_ms;
     options.filter = settings.filter;
     options.whole_packets = settings.annotate;
+    options.xdp = settings.xdp;
     return options;
 }
 

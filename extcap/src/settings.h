@@ -50,6 +50,17 @@ inline constexpr std::uint32_t kMaxBlockTimeoutMs = 10000;
 inline constexpr bool kAnnotate = true;
 inline constexpr std::uint64_t kMaxFlows = 262144;
 inline constexpr std::uint64_t kFlowMemoryMib = 256;
+// AF_XDP (the values of XdpOptions' initialisers)
+inline constexpr std::uint32_t kXdpFrameSize = XdpOptions{}.frame_size;
+inline constexpr std::uint32_t kXdpFillRing = XdpOptions{}.fill_ring;
+inline constexpr std::uint32_t kXdpRxRing = XdpOptions{}.rx_ring;
+inline constexpr std::uint32_t kXdpCompRing = XdpOptions{}.comp_ring;
+inline constexpr std::uint32_t kXdpMinRing = 64;
+inline constexpr std::uint32_t kXdpMaxRing = 262144;
+inline constexpr std::uint32_t kXdpBusyPollUs = XdpOptions{}.busy_poll_us;
+inline constexpr std::uint32_t kXdpMaxBusyPollUs = 1000000;
+inline constexpr std::uint32_t kXdpBusyPollBudget = XdpOptions{}.busy_poll_budget;
+inline constexpr std::uint32_t kXdpMaxBusyPollBudget = 65535;
 }  // namespace defaults
 
 struct Settings {
@@ -64,6 +75,7 @@ struct Settings {
     std::uint64_t buffer_mib = defaults::kBufferMib;
     std::uint32_t block_kib = defaults::kBlockKib;
     std::uint32_t block_timeout_ms = defaults::kBlockTimeoutMs;
+    XdpOptions xdp;  // --xdp-* (the AF_XDP backend)
 
     bool annotate = defaults::kAnnotate;   // --no-annotations / --annotations false
     std::vector<IpPrefix> local_networks;  // --local-net; empty = the interfaces' own prefixes

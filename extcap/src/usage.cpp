@@ -34,7 +34,37 @@ std::string usage_text() {
            "      --block-timeout MS  hand over a partly filled block after MS ms, 1-" +
            std::to_string(kMaxBlockTimeoutMs) + " (default " + std::to_string(kBlockTimeoutMs) +
            ")\n"
-           "      --backend NAME      auto (default), tpacket or pcap\n"
+           "      --backend NAME      auto (default: TPACKET_V3, libpcap for other device types),\n"
+           "                          tpacket, pcap, or afxdp (never chosen by auto; below)\n"
+           "\n"
+           "AF_XDP (--backend afxdp; docs/afxdp.md): an XDP program redirects every frame the\n"
+           "interface receives to AF_XDP sockets, away from the host's stack and other captures.\n"
+           "Received frames only; timestamps are taken once per batch, not per packet.\n"
+           "      --xdp-take-host-traffic\n"
+           "                          allow it on an interface the host uses (addresses, bridge\n"
+           "                          or bond port, VLANs on top): its traffic then reaches the\n"
+           "                          capture instead of the host while the capture runs\n"
+           "      --xdp-queues LIST   RX queues, e.g. 0,2-3 (default: all)\n"
+           "      --xdp-mode MODE     auto (native where the driver has it), native or generic\n"
+           "      --xdp-share         join libxdp's dispatcher when another XDP program is\n"
+           "                          attached, instead of refusing\n"
+           "      --xdp-busy-poll US  busy polling (SO_BUSY_POLL, SO_PREFER_BUSY_POLL), 0 = off\n"
+           "      --xdp-busy-poll-budget N\n"
+           "                          packets per busy poll (default " +
+           std::to_string(kXdpBusyPollBudget) +
+           ")\n"
+           "      --xdp-frame-size N  UMEM frame size, 2048 or 4096 (default " +
+           std::to_string(kXdpFrameSize) +
+           ")\n"
+           "      --xdp-fill-ring N   fill ring entries = UMEM frames per queue (default " +
+           std::to_string(kXdpFillRing) +
+           ")\n"
+           "      --xdp-rx-ring N     RX ring entries per queue (default " +
+           std::to_string(kXdpRxRing) +
+           ")\n"
+           "      --xdp-comp-ring N   completion ring entries (default " +
+           std::to_string(kXdpCompRing) +
+           "; unused)\n"
            "\n"
            "Annotations (on by default; docs/annotations.md):\n"
            "      --no-annotations    plain pcapng: no direction or TCP facts, the leanest "

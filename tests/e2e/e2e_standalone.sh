@@ -75,7 +75,7 @@ bad_option() {  # bad_option ERE OPTION...
 }
 bad_option "^ringdump: bad value '300000' for -s: use a whole number from 0 to 262144\$" -s 300000
 bad_option "^ringdump: bad value '0' for -B: use a whole number from 1 to 65536\$" -B 0
-bad_option "^ringdump: bad value 'foo' for --backend: use auto, tpacket or pcap\$" --backend foo
+bad_option "^ringdump: bad value 'foo' for --backend: use auto, tpacket, pcap or afxdp\$" --backend foo
 bad_option "^ringdump: unknown option '--bogus'" --bogus
 
 # --- ringdump -c 20 -w - | tshark -r - -------------------------------------------------------

@@ -421,12 +421,20 @@ packet_socket_live() {
         'NR > 1 && $5 == idx && $6 == 1 { found = 1 } END { exit !found }' /proc/net/packet
 }
 
-# wait_capture_live NS IFNAME PID SECONDS: until the capture on IFNAME is live, or PID (the
-# capturing process) ends, or SECONDS pass. Fails in the last two cases.
+# xdp_program_attached NS IFNAME: an XDP program is attached to IFNAME in NS. The AF_XDP
+# backend attaches its program after its sockets are in place: then the capture is live.
+xdp_program_attached() {
+    ip -n "$1" -j link show dev "$2" 2>/dev/null | grep -q '"xdp":{'
+}
+
+# wait_capture_live NS IFNAME PID SECONDS: until the capture on IFNAME is live (a packet socket,
+# or for AF_XDP an XDP program), or PID (the capturing process) ends, or SECONDS pass. Fails in
+# the last two cases.
 wait_capture_live() {
     local i
     for ((i = 0; i < $4 * 20; i++)); do
         packet_socket_live "$1" "$2" && return 0
+        xdp_program_attached "$1" "$2" && return 0
         e2e_is_running_child "$3" || return 1
         sleep 0.05
     done

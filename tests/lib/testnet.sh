@@ -4,18 +4,22 @@
 # 198.18.0.2/24, 02:00:00:00:00:02). Static neighbour entries and IPv6 off, so the only packets
 # on the wire are the ones a test sends. Source this file; everything is removed by exact name.
 #
-#   testnet_up PREFIX        create (PREFIX: up to 12 characters)
+#   testnet_up PREFIX [QUEUES]
+#                            create (PREFIX: up to 12 characters); QUEUES > 1 gives both ends
+#                            that many RX and TX queues (numrxqueues/numtxqueues)
 #   testnet_down PREFIX      delete what testnet_up created
 #   in_cap PREFIX CMD...     run CMD in the capture namespace
 #   in_peer PREFIX CMD...    run CMD in the peer namespace
 
 testnet_up() {
-    local p=$1
+    local p=$1 queues=()
+    if [[ ${2:-1} -gt 1 ]]; then queues=(numrxqueues "$2" numtxqueues "$2"); fi
     testnet_down "$p"
     ip netns add "$p-cap" || return 1
     ip netns add "$p-peer" || { testnet_down "$p"; return 1; }
-    ip link add "${p}c" netns "$p-cap" address 02:00:00:00:00:01 type veth \
-        peer name "${p}p" netns "$p-peer" address 02:00:00:00:00:02 || { testnet_down "$p"; return 1; }
+    ip link add "${p}c" netns "$p-cap" address 02:00:00:00:00:01 "${queues[@]}" type veth \
+        peer name "${p}p" netns "$p-peer" address 02:00:00:00:00:02 "${queues[@]}" ||
+        { testnet_down "$p"; return 1; }
     local side ns dev addr peer_addr peer_mac
     for side in cap peer; do
         if [ "$side" = cap ]; then

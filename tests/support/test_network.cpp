@@ -67,10 +67,11 @@ std::string shell(const std::string& command) {
     return output;
 }
 
-TestNetwork::TestNetwork(const std::string& tag)
+TestNetwork::TestNetwork(const std::string& tag, unsigned queues)
     : prefix_("rdi" + tag + std::to_string(::getpid() % 10000)) {
     if (prefix_.size() > 12) throw std::logic_error("test network tag too long: " + tag);
-    shell("bash -c 'source " + testnet_script() + " && testnet_up " + prefix_ + "'");
+    shell("bash -c 'source " + testnet_script() + " && testnet_up " + prefix_ + " " +
+          std::to_string(queues) + "'");
 }
 
 TestNetwork::~TestNetwork() {

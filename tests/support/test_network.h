@@ -42,11 +42,12 @@ void enter_netns(const std::string& ns);  // for the current thread; throws on f
 std::string shell(const std::string& command);
 
 // ns "<prefix>-cap" with "<prefix>c" 198.18.0.1/24 02:00:00:00:00:01, ns "<prefix>-peer" with
-// "<prefix>p" 198.18.0.2/24 02:00:00:00:00:02; static neighbours, IPv6 off. Removed on
-// destruction.
+// "<prefix>p" 198.18.0.2/24 02:00:00:00:00:02; static neighbours, IPv6 off. With queues > 1,
+// both ends of the veth pair have that many RX and TX queues. Removed on destruction.
 class TestNetwork {
   public:
-    explicit TestNetwork(const std::string& tag);  // prefix "rdi" + tag + pid digits
+    // prefix "rdi" + tag + pid digits
+    explicit TestNetwork(const std::string& tag, unsigned queues = 1);
     ~TestNetwork();
     TestNetwork(const TestNetwork&) = delete;
     TestNetwork& operator=(const TestNetwork&) = delete;

@@ -609,5 +609,102 @@ TEST(Capture, StopWritesWhatTheSourceHandsOverAfterTheRequest) {
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Sources with several descriptors (an AF_XDP socket per RX queue)
+
+// A source whose first descriptor never becomes ready and whose second one is ready (or in
+// error) from the start: only a capture that polls every descriptor reacts to it at once,
+// well before the 200 ms idle poll period.
+class MultiFdSource final : public Source {
+  public:
+    MultiFdSource(bool second_in_error, std::size_t idle_reads, std::atomic<bool>& stop)
+        : idle_reads_(idle_reads), stop_(stop) {
+        description_.name = "multi0";
+        description_.description = "fake source with two descriptors";
+        fds_[0] = ::eventfd(0, EFD_CLOEXEC);
+        if (second_in_error) {
+            int pipe_fds[2];
+            if (::pipe2(pipe_fds, O_CLOEXEC) == 0) {
+                ::close(pipe_fds[0]);  // a write end without a reader polls as POLLERR
+                fds_[1] = pipe_fds[1];
+            }
+        } else {
+            fds_[1] = ::eventfd(1, EFD_CLOEXEC);
+        }
+    }
+    ~MultiFdSource() override {
+        for (int fd : fds_) {
+            if (fd >= 0) ::close(fd);
+        }
+    }
+    const InterfaceDescription& description() const override { return description_; }
+    int poll_fd() const override { return fds_[0]; }
+    std::vector<int> poll_fds() const override { return {fds_[0], fds_[1]}; }
+    std::size_t read(std::span<PacketView> out) override {
+        if (reads_++ < idle_reads_ || out.empty()) return 0;
+        out[0] = PacketView{};
+        out[0].data = packet_.data();
+        out[0].caplen = out[0].wirelen = static_cast<std::uint32_t>(packet_.size());
+        out[0].queue = 1;
+        return 1;
+    }
+    void release() override {}
+    SourceStats stats() override { return {}; }
+    void check_error() override {
+        ++check_error_calls;
+        stop_.store(true);
+    }
+    std::chrono::milliseconds handover_delay() const override { return {}; }
+
+    std::size_t check_error_calls = 0;
+
+  private:
+    InterfaceDescription description_;
+    int fds_[2] = {-1, -1};
+    std::size_t idle_reads_;
+    std::size_t reads_ = 0;
+    std::atomic<bool>& stop_;
+    Bytes packet_ = Bytes(60, 0x42);
+};
+
+TEST(Capture, PollsEveryDescriptorOfASource) {
+    std::atomic<bool> stop{false};
+    std::vector<std::unique_ptr<Source>> sources;
+    sources.push_back(std::make_unique<MultiFdSource>(false, 3, stop));
+    StopConditions conditions;
+    conditions.packets = 1;
+    conditions.duration = std::chrono::seconds(5);
+    const auto started = std::chrono::steady_clock::now();
+    const Output out = capture_to_memory(std::move(sources), conditions, stop);
+    const auto elapsed = std::chrono::steady_clock::now() - started;
+    EXPECT_EQ(out.result.reason, StopReason::packet_limit);
+    EXPECT_LT(elapsed, std::chrono::milliseconds(150))
+        << "three empty reads each waited for the idle poll period: the second descriptor "
+           "was not polled";
+    const auto epbs = out.blocks.of_type(rd::kEpb);
+    ASSERT_EQ(epbs.size(), 1u);
+    EXPECT_EQ(rd::decode_epb(*epbs[0]).options.u32(6), 1u) << "epb_queue";
+}
+
+TEST(Capture, AnErrorOnAnyDescriptorOfASourceAsksItAtOnce) {
+    std::atomic<bool> stop{false};
+    auto owned = std::make_unique<MultiFdSource>(true, ~std::size_t{0}, stop);
+    MultiFdSource* source = owned.get();
+    std::vector<std::unique_ptr<Source>> sources;
+    sources.push_back(std::move(owned));
+    StopConditions conditions;
+    conditions.duration = std::chrono::seconds(5);
+    test::MemFile file;
+    Sink sink(file.fd(), false, "memfd");
+    Capture capture(std::move(sources), sink, kSection);
+    const auto started = std::chrono::steady_clock::now();
+    const CaptureResult result = capture.run(conditions, stop);
+    const auto elapsed = std::chrono::steady_clock::now() - started;
+    EXPECT_EQ(result.reason, StopReason::requested) << "check_error set the stop flag";
+    EXPECT_GE(source->check_error_calls, 1u);
+    EXPECT_LT(elapsed, std::chrono::milliseconds(150))
+        << "POLLERR on the second descriptor was noticed only at the idle poll period";
+}
+
 }  // namespace
 }  // namespace ringdump

@@ -180,11 +180,14 @@ void check_config_semantics(const std::vector<Sentence>& sentences) {
 TEST(ExtcapConfig, GoldenText) {
     const std::string expected =
         "arg {number=0}{call=--backend}{display=Capture backend}{type=selector}"
-        "{tooltip=How packets leave the kernel: a TPACKET_V3 ring, or libpcap}{group=Capture}\n"
+        "{tooltip=How packets leave the kernel: a TPACKET_V3 ring, libpcap, or AF_XDP sockets "
+        "fed by an XDP program}{group=Capture}\n"
         "value {arg=0}{value=auto}{display=Automatic (TPACKET_V3; libpcap for other device "
-        "types)}{default=true}\n"
+        "types; never AF_XDP)}{default=true}\n"
         "value {arg=0}{value=tpacket}{display=AF_PACKET TPACKET_V3 ring}{default=false}\n"
         "value {arg=0}{value=pcap}{display=libpcap}{default=false}\n"
+        "value {arg=0}{value=afxdp}{display=AF_XDP (received frames only; takes them from the "
+        "host, see the AF_XDP tab)}{default=false}\n"
         "arg {number=1}{call=--snaplen}{display=Snapshot length}{type=unsigned}"
         "{range=1,262144}{default=262144}{tooltip=Bytes kept of each packet}{group=Capture}\n"
         "arg {number=2}{call=--promisc}{display=Promiscuous mode}{type=boolean}{default=true}"
@@ -214,7 +217,42 @@ TEST(ExtcapConfig, GoldenText) {
         "{tooltip=The least recently used flow is forgotten beyond this}{group=Annotations}\n"
         "arg {number=10}{call=--flow-memory}{display=Flow memory (MiB)}{type=unsigned}"
         "{range=1,65536}{default=256}{tooltip=Most memory the flow table may use}"
-        "{group=Annotations}\n";
+        "{group=Annotations}\n"
+        "arg {number=11}{call=--xdp-queues}{display=RX queues}{type=string}{placeholder=all}"
+        "{tooltip=RX queues to capture with AF_XDP, e.g. 0,2-3; empty: all of them}"
+        "{group=AF_XDP}\n"
+        "arg {number=12}{call=--xdp-mode}{display=XDP mode}{type=selector}"
+        "{tooltip=Where the XDP program runs: in the driver (native) or after the kernel built "
+        "its packet buffer (generic, slower, works everywhere)}{group=AF_XDP}\n"
+        "value {arg=12}{value=auto}{display=Native where the driver has it, else generic}"
+        "{default=true}\n"
+        "value {arg=12}{value=native}{display=Native (driver)}{default=false}\n"
+        "value {arg=12}{value=generic}{display=Generic (skb)}{default=false}\n"
+        "arg {number=13}{call=--xdp-take-host-traffic}{display=Take the host's traffic}"
+        "{type=boolean}{default=false}{tooltip=Allow AF_XDP on an interface the host uses "
+        "(addresses, bridge or bond port, VLANs on top): while the capture runs, every frame it "
+        "receives goes to the capture instead of the host's stack}{group=AF_XDP}\n"
+        "arg {number=14}{call=--xdp-share}{display=Share with other XDP programs}"
+        "{type=boolean}{default=false}{tooltip=When another XDP program is attached, join it "
+        "through libxdp's dispatcher instead of refusing (the program then stays attached if "
+        "ringdump is killed)}{group=AF_XDP}\n"
+        "arg {number=15}{call=--xdp-busy-poll}{display=Busy polling (us)}{type=unsigned}"
+        "{range=0,1000000}{default=0}{tooltip=SO_BUSY_POLL with SO_PREFER_BUSY_POLL on every "
+        "socket; 0: off}{group=AF_XDP}\n"
+        "arg {number=16}{call=--xdp-busy-poll-budget}{display=Busy-poll budget}{type=unsigned}"
+        "{range=1,65535}{default=64}{tooltip=SO_BUSY_POLL_BUDGET: packets per busy poll}"
+        "{group=AF_XDP}\n"
+        "arg {number=17}{call=--xdp-frame-size}{display=Frame size}{type=selector}"
+        "{tooltip=Bytes per UMEM frame; a frame holds one packet of up to this minus 256 bytes}"
+        "{group=AF_XDP}\n"
+        "value {arg=17}{value=2048}{display=2048 bytes}{default=false}\n"
+        "value {arg=17}{value=4096}{display=4096 bytes}{default=true}\n"
+        "arg {number=18}{call=--xdp-fill-ring}{display=Frames per queue}{type=unsigned}"
+        "{range=64,262144}{default=4096}{tooltip=Fill ring entries and UMEM frames per RX queue, "
+        "a power of two: the burst buffer}{group=AF_XDP}\n"
+        "arg {number=19}{call=--xdp-rx-ring}{display=RX ring entries}{type=unsigned}"
+        "{range=64,262144}{default=4096}{tooltip=RX ring entries per queue, a power of two}"
+        "{group=AF_XDP}\n";
     EXPECT_EQ(extcap_config_text(), expected);
 }
 
@@ -234,9 +272,16 @@ TEST(ExtcapConfig, PreferenceNamesMatchTheReadme) {
         std::erase(name, '-');
         names.insert(name);
     }
-    EXPECT_EQ(names, (std::set<std::string>{"backend", "snaplen", "promisc", "buffersize",
-                                            "blocktimeout", "loglevel", "logfile", "annotations",
-                                            "localnet", "maxflows", "flowmemory"}));
+    EXPECT_EQ(names, (std::set<std::string>{"backend",           "snaplen",
+                                            "promisc",           "buffersize",
+                                            "blocktimeout",      "loglevel",
+                                            "logfile",           "annotations",
+                                            "localnet",          "maxflows",
+                                            "flowmemory",        "xdpqueues",
+                                            "xdpmode",           "xdptakehosttraffic",
+                                            "xdpshare",          "xdpbusypoll",
+                                            "xdpbusypollbudget", "xdpframesize",
+                                            "xdpfillring",       "xdprxring"}));
 }
 
 // tshark passes every default explicitly (`call value`); ringdump must accept each one and end
@@ -273,8 +318,19 @@ TEST(ExtcapConfig, AdvertisedDefaultsParseToTheBuiltInDefaults) {
     EXPECT_EQ(advertised.local_networks, plain.local_networks);
     EXPECT_EQ(advertised.max_flows, plain.max_flows);
     EXPECT_EQ(advertised.flow_memory_mib, plain.flow_memory_mib);
-    // 11 args, of which 9 have a default (the log file and the local networks have none).
-    EXPECT_EQ(argv.size(), 5u + 2 * 9);
+    EXPECT_EQ(advertised.xdp.queues, plain.xdp.queues);
+    EXPECT_EQ(advertised.xdp.mode, plain.xdp.mode);
+    EXPECT_EQ(advertised.xdp.take_host_traffic, plain.xdp.take_host_traffic);
+    EXPECT_FALSE(advertised.xdp.take_host_traffic) << "never on unless asked for";
+    EXPECT_EQ(advertised.xdp.share, plain.xdp.share);
+    EXPECT_EQ(advertised.xdp.busy_poll_us, plain.xdp.busy_poll_us);
+    EXPECT_EQ(advertised.xdp.busy_poll_budget, plain.xdp.busy_poll_budget);
+    EXPECT_EQ(advertised.xdp.frame_size, plain.xdp.frame_size);
+    EXPECT_EQ(advertised.xdp.fill_ring, plain.xdp.fill_ring);
+    EXPECT_EQ(advertised.xdp.rx_ring, plain.xdp.rx_ring);
+    // 20 args, of which 17 have a default (the log file, the local networks and the RX queues
+    // have none).
+    EXPECT_EQ(argv.size(), 5u + 2 * 17);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -340,6 +340,71 @@ TEST_F(PcapngWriterTest, EnhancedPacketBlockWithAllOptions) {
     EXPECT_EQ(writer.packets_written(), 1u);
 }
 
+// epb_queue (code 6, 4 bytes) goes after epb_flags and epb_dropcount, before custom options.
+TEST_F(PcapngWriterTest, EnhancedPacketBlockWithQueue) {
+    add_interface(1, 262144);
+    const Bytes frame = {0x20, 0x21, 0x22, 0x23, 0x24};
+    const Bytes custom = ByteBuilder().u16(2989).u16(4).u32(32473).bytes();
+    PacketView packet = view_of(frame);
+    packet.timestamp_ns = 7;
+    packet.flags = 0x1;
+    packet.drops_before = 2;
+    packet.queue = 3;
+    packet.options = custom;
+    // 28 fixed + 8 data + flags 8 + dropcount 12 + queue 8 + custom 8 + end 4 + 4 = 80.
+    const Bytes expected = ByteBuilder()
+                               .u32(6)
+                               .u32(80)
+                               .u32(0)
+                               .u32(0)
+                               .u32(7)
+                               .u32(5)
+                               .u32(5)
+                               .raw(frame)
+                               .zeros(3)
+                               .u16(2)  // epb_flags
+                               .u16(4)
+                               .u32(0x1)
+                               .u16(4)  // epb_dropcount
+                               .u16(8)
+                               .u64(2)
+                               .u16(6)  // epb_queue
+                               .u16(4)
+                               .u32(3)
+                               .raw(custom)
+                               .u16(0)
+                               .u16(0)
+                               .u32(80)
+                               .bytes();
+    EXPECT_TRUE(same_bytes(write_one(packet), expected));
+}
+
+// Queue 0 is a queue like any other: only kNoQueue leaves the option out.
+TEST_F(PcapngWriterTest, EnhancedPacketBlockWithOnlyQueueZero) {
+    add_interface(1, 262144);
+    const Bytes frame = {1, 2, 3, 4};
+    PacketView packet = view_of(frame);
+    packet.queue = 0;
+    const Bytes expected = ByteBuilder()
+                               .u32(6)
+                               .u32(48)
+                               .u32(0)
+                               .u32(0)
+                               .u32(0)
+                               .u32(4)
+                               .u32(4)
+                               .raw(frame)
+                               .u16(6)
+                               .u16(4)
+                               .u32(0)
+                               .u16(0)
+                               .u16(0)
+                               .u32(48)
+                               .bytes();
+    EXPECT_TRUE(same_bytes(write_one(packet), expected));
+    EXPECT_FALSE(PacketView{}.has_queue()) << "no queue unless a source sets one";
+}
+
 TEST_F(PcapngWriterTest, EnhancedPacketBlockWithoutOptionsHasNoEndOfOpt) {
     add_interface(1, 262144);
     add_interface(1, 262144);
@@ -683,6 +748,7 @@ TEST_F(PcapngWriterTest, LargeBatchReadsBackPacketForPacket) {
         v.interface_id = static_cast<std::uint32_t>(i % 3);
         v.flags = uniform(0, 4) == 0 ? 0 : uniform(1, 0x13);
         v.drops_before = uniform(0, 9) == 0 ? uniform(1, 100000) : 0;
+        v.queue = uniform(0, 2) == 0 ? uniform(0, 63) : kNoQueue;
         if (uniform(0, 4) == 0) {
             v.vlan_tpid = 0x8100;
             v.vlan_tci = static_cast<std::uint16_t>(uniform(0, 0xFFFF));
@@ -719,9 +785,9 @@ TEST_F(PcapngWriterTest, LargeBatchReadsBackPacketForPacket) {
                                static_cast<std::uint8_t>(v.vlan_tci & 0xFF)};
             frame.insert(frame.begin() + 12, tag.begin(), tag.end());
         }
-        const std::uint32_t option_bytes = (v.flags != 0 ? 8u : 0u) +
-                                           (v.drops_before != 0 ? 12u : 0u) +
-                                           static_cast<std::uint32_t>(m.custom.size());
+        const std::uint32_t option_bytes =
+            (v.flags != 0 ? 8u : 0u) + (v.drops_before != 0 ? 12u : 0u) +
+            (v.has_queue() ? 8u : 0u) + static_cast<std::uint32_t>(m.custom.size());
         const std::uint32_t with_end = option_bytes + (option_bytes != 0 ? 4u : 0u);
         const std::uint32_t limit = (262144u - 28u - 4u - with_end) & ~3u;
         const std::uint32_t stored = std::min<std::uint32_t>(
@@ -738,6 +804,8 @@ TEST_F(PcapngWriterTest, LargeBatchReadsBackPacketForPacket) {
         EXPECT_EQ(epb.options.u64(4), v.drops_before != 0
                                           ? std::optional<std::uint64_t>(v.drops_before)
                                           : std::nullopt);
+        EXPECT_EQ(epb.options.u32(6),
+                  v.has_queue() ? std::optional<std::uint32_t>(v.queue) : std::nullopt);
         EXPECT_EQ(epb.options.count(2989), m.custom.empty() ? 0u : 1u);
         EXPECT_EQ(epb.options.has_end, option_bytes != 0);
     }
@@ -817,6 +885,33 @@ TEST_F(PcapngWriterTest, InterfaceStatisticsLeaveOutUnknownCounters) {
                                .u16(8)
                                .u16(8)
                                .u64(5)
+                               .u16(0)
+                               .u16(0)
+                               .u32(64)
+                               .bytes();
+    EXPECT_TRUE(same_bytes(file.contents(), expected));
+}
+
+// The per-cause drop counters of an AF_XDP source go in opt_comment, after the counters.
+TEST_F(PcapngWriterTest, InterfaceStatisticsWithComment) {
+    InterfaceStatistics stats;
+    stats.timestamp_ns = 9;
+    stats.os_dropped = 4;
+    stats.comment = "AF_XDP: 4 rx_dropped";
+    ASSERT_TRUE(writer.write_statistics(0, stats));
+    // 20 fixed + isb_osdrop 12 + opt_comment 4 + 20 + opt_endofopt 4 + trailer 4 = 64.
+    const Bytes expected = ByteBuilder()
+                               .u32(5)
+                               .u32(64)
+                               .u32(0)
+                               .u32(0)
+                               .u32(9)
+                               .u16(7)
+                               .u16(8)
+                               .u64(4)
+                               .u16(1)  // opt_comment
+                               .u16(20)
+                               .text("AF_XDP: 4 rx_dropped")
                                .u16(0)
                                .u16(0)
                                .u32(64)

@@ -187,6 +187,139 @@ TEST(Settings, ModesWithoutAnInterface) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// AF_XDP options
+
+TEST(Settings, AfXdpDefaultsAreXdpOptionsDefaults) {
+    const Settings s = parse({"-i", "eth0", "--backend", "afxdp"});
+    EXPECT_EQ(s.backend, Backend::afxdp);
+    EXPECT_TRUE(s.xdp.queues.empty()) << "all queues";
+    EXPECT_EQ(s.xdp.mode, XdpMode::automatic);
+    EXPECT_EQ(s.xdp.frame_size, 4096u);
+    EXPECT_EQ(s.xdp.fill_ring, 4096u);
+    EXPECT_EQ(s.xdp.rx_ring, 4096u);
+    EXPECT_EQ(s.xdp.comp_ring, 64u);
+    EXPECT_EQ(s.xdp.busy_poll_us, 0u) << "busy polling off";
+    EXPECT_EQ(s.xdp.busy_poll_budget, 64u);
+    EXPECT_FALSE(s.xdp.take_host_traffic) << "never without being asked";
+    EXPECT_FALSE(s.xdp.share);
+}
+
+TEST(Settings, ParsesEveryAfXdpOption) {
+    const Settings s = parse({"-i",
+                              "eth0",
+                              "--backend",
+                              "afxdp",
+                              "--xdp-queues",
+                              "0,2-3",
+                              "--xdp-mode",
+                              "generic",
+                              "--xdp-frame-size",
+                              "2048",
+                              "--xdp-fill-ring",
+                              "8192",
+                              "--xdp-rx-ring",
+                              "1024",
+                              "--xdp-comp-ring",
+                              "128",
+                              "--xdp-busy-poll",
+                              "50",
+                              "--xdp-busy-poll-budget",
+                              "16",
+                              "--xdp-take-host-traffic",
+                              "--xdp-share",
+                              "udp",
+                              "port",
+                              "53"});
+    EXPECT_EQ(s.xdp.queues, (std::vector<std::uint32_t>{0, 2, 3}));
+    EXPECT_EQ(s.xdp.mode, XdpMode::generic);
+    EXPECT_EQ(s.xdp.frame_size, 2048u);
+    EXPECT_EQ(s.xdp.fill_ring, 8192u);
+    EXPECT_EQ(s.xdp.rx_ring, 1024u);
+    EXPECT_EQ(s.xdp.comp_ring, 128u);
+    EXPECT_EQ(s.xdp.busy_poll_us, 50u);
+    EXPECT_EQ(s.xdp.busy_poll_budget, 16u);
+    EXPECT_TRUE(s.xdp.take_host_traffic);
+    EXPECT_TRUE(s.xdp.share);
+    EXPECT_EQ(s.filter, "udp port 53") << "a flag's optional value is only ever a boolean";
+    const SourceOptions o = source_options(s, "eth0");
+    EXPECT_EQ(o.backend, Backend::afxdp);
+    EXPECT_EQ(o.xdp.queues, s.xdp.queues);
+    EXPECT_EQ(o.xdp.mode, XdpMode::generic);
+    EXPECT_EQ(o.xdp.fill_ring, 8192u);
+    EXPECT_TRUE(o.xdp.take_host_traffic);
+}
+
+// The extcap passes booleans as "--call true|false"; a bare flag means true.
+TEST(Settings, AfXdpFlagsTakeAnOptionalBoolean) {
+    EXPECT_TRUE(parse({"-i", "eth0", "--xdp-take-host-traffic"}).xdp.take_host_traffic);
+    EXPECT_TRUE(parse({"-i", "eth0", "--xdp-take-host-traffic", "true"}).xdp.take_host_traffic);
+    EXPECT_FALSE(parse({"-i", "eth0", "--xdp-take-host-traffic", "false"}).xdp.take_host_traffic);
+    EXPECT_FALSE(parse({"-i", "eth0", "--xdp-take-host-traffic=false"}).xdp.take_host_traffic);
+    EXPECT_FALSE(parse({"-i", "eth0", "--xdp-share", "false", "-c", "1"}).xdp.share);
+    const Settings extcap = parse({"--capture", "--extcap-interface", "ringdump-eth0", "--fifo",
+                                   "f", "--xdp-take-host-traffic", "false", "--xdp-share", "true",
+                                   "--backend", "afxdp", "--xdp-queues", "all"});
+    EXPECT_FALSE(extcap.xdp.take_host_traffic);
+    EXPECT_TRUE(extcap.xdp.share);
+    EXPECT_TRUE(extcap.xdp.queues.empty());
+    EXPECT_TRUE(extcap.ignored.empty()) << "the boolean was taken, not ignored";
+    EXPECT_THAT(usage_error({"-i", "eth0", "--xdp-share=maybe"}), HasSubstr("--xdp-share"));
+}
+
+TEST(SettingsErrors, AfXdpBadValues) {
+    const std::string queues = usage_error({"-i", "eth0", "--xdp-queues", "3-1"});
+    EXPECT_THAT(queues, HasSubstr("--xdp-queues"));
+    EXPECT_THAT(queues, HasSubstr("'3-1'"));
+    EXPECT_THAT(usage_error({"-i", "eth0", "--xdp-queues", "1,1"}), HasSubstr("--xdp-queues"));
+    EXPECT_THAT(usage_error({"-i", "eth0", "--xdp-mode", "fast"}), HasSubstr("--xdp-mode"));
+    EXPECT_THAT(usage_error({"-i", "eth0", "--xdp-frame-size", "3000"}), HasSubstr("power of two"));
+    EXPECT_THAT(usage_error({"-i", "eth0", "--xdp-frame-size", "8192"}),
+                HasSubstr("--xdp-frame-size"));
+    EXPECT_THAT(usage_error({"-i", "eth0", "--xdp-fill-ring", "1000"}),
+                HasSubstr("--xdp-fill-ring"));
+    EXPECT_THAT(usage_error({"-i", "eth0", "--xdp-rx-ring", "32"}), HasSubstr("--xdp-rx-ring"));
+    EXPECT_THAT(usage_error({"-i", "eth0", "--xdp-busy-poll", "1000001"}),
+                HasSubstr("--xdp-busy-poll"));
+    EXPECT_THAT(usage_error({"-i", "eth0", "--xdp-busy-poll-budget", "0"}),
+                HasSubstr("--xdp-busy-poll-budget"));
+    EXPECT_THAT(usage_error({"-i", "eth0", "--backend", "xdp"}), HasSubstr("afxdp"));
+}
+
+// The queue list syntax of --xdp-queues (core: parse_queue_list, queue_list_text).
+TEST(QueueList, ParsesNumbersAndRanges) {
+    using Queues = std::vector<std::uint32_t>;
+    EXPECT_EQ(parse_queue_list("0"), Queues{0});
+    EXPECT_EQ(parse_queue_list("0,2"), (Queues{0, 2}));
+    EXPECT_EQ(parse_queue_list("1-3"), (Queues{1, 2, 3}));
+    EXPECT_EQ(parse_queue_list("0,4-6,9"), (Queues{0, 4, 5, 6, 9}));
+    EXPECT_EQ(parse_queue_list("65535"), Queues{65535});
+    for (std::string_view bad : {"", ",", "1,", ",1", "a", "1-", "-1", "3-1", "1,1", "2,1", "0-2,2",
+                                 "65536", "1 2", "1;2", "0x1"}) {
+        EXPECT_FALSE(parse_queue_list(bad)) << "'" << bad << "'";
+    }
+}
+
+TEST(QueueList, TextCompressesRanges) {
+    EXPECT_EQ(queue_list_text({0}), "0");
+    EXPECT_EQ(queue_list_text({0, 1, 2, 3}), "0-3");
+    EXPECT_EQ(queue_list_text({0, 1, 2, 5, 7, 8}), "0-2,5,7-8");
+    EXPECT_EQ(queue_list_text({}), "");
+    EXPECT_EQ(parse_queue_list(queue_list_text({1, 3, 4, 5})),
+              (std::vector<std::uint32_t>{1, 3, 4, 5}));
+}
+
+TEST(Backend, NamesRoundTrip) {
+    for (Backend backend : {Backend::automatic, Backend::tpacket, Backend::pcap, Backend::afxdp}) {
+        EXPECT_EQ(parse_backend(backend_name(backend)), backend);
+    }
+    for (XdpMode mode : {XdpMode::automatic, XdpMode::native, XdpMode::generic}) {
+        EXPECT_EQ(parse_xdp_mode(xdp_mode_name(mode)), mode);
+    }
+    EXPECT_EQ(backend_name(Backend::afxdp), "afxdp");
+    EXPECT_FALSE(parse_xdp_mode("skb"));
+}
+
+// ---------------------------------------------------------------------------------------------
 // Usage errors name the option
 
 TEST(SettingsErrors, UnknownOption) {

@@ -50,6 +50,10 @@ struct CaptureResult {
     std::optional<Error> error;  // set when reason == source_failed
 };
 
+// The per-cause counters of an AF_XDP source (and the packets a user-space filter rejected) as
+// one line, for the ISB's opt_comment and the standalone summary; empty when there are none.
+std::string drop_causes_text(const SourceStats& stats);
+
 class Capture {
   public:
     Capture(std::vector<std::unique_ptr<Source>> sources, Sink& sink, SectionInfo section);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-2-Clause
 // Capture filters in libpcap syntax, compiled with libpcap's own compiler to classic BPF so the
 // kernel can run them on the socket (SO_ATTACH_FILTER) and user space never sees a rejected
-// packet.
+// packet; or, for AF_XDP, run in user space before a packet is handed out.
 #pragma once
 
 #include <cstdint>
@@ -45,6 +45,12 @@ class CaptureFilter {
     void reject_outgoing();
 
     const std::vector<BpfInstruction>& instructions() const { return program_; }
+
+    // Runs the program in user space (libpcap's bpf_filter) on a frame of wire_length bytes of
+    // which captured_length are at data: what the kernel would return, 0 = rejected. For
+    // sources whose kernel side cannot run classic BPF (AF_XDP).
+    std::uint32_t run(const std::uint8_t* data, std::uint32_t wire_length,
+                      std::uint32_t captured_length) const;
 
   private:
     std::vector<BpfInstruction> program_;

@@ -29,6 +29,8 @@ constexpr std::uint32_t reception(std::uint32_t flags) {
 }
 }  // namespace epb_flags
 
+inline constexpr std::uint32_t kNoQueue = 0xFFFFFFFF;
+
 struct PacketView {
     const std::uint8_t* data = nullptr;  // first captured byte
     std::uint32_t caplen = 0;            // bytes readable at data
@@ -37,6 +39,7 @@ struct PacketView {
     std::uint32_t interface_id = 0;      // pcapng interface id
     std::uint32_t flags = 0;             // pcapng epb_flags
     std::uint64_t drops_before = 0;      // epb_dropcount: packets lost just before this one
+    std::uint32_t queue = kNoQueue;      // epb_queue: the RX queue it arrived on, if known
     // An 802.1Q/802.1ad tag the kernel removed from the frame (vlan_tpid != 0). The writer puts it
     // back after the two MAC addresses, so the file holds the frame as it was on the wire.
     std::uint16_t vlan_tpid = 0;
@@ -46,6 +49,7 @@ struct PacketView {
     std::span<const std::uint8_t> options;
 
     bool has_vlan_tag() const { return vlan_tpid != 0; }
+    bool has_queue() const { return queue != kNoQueue; }
 };
 
 }  // namespace ringdump

@@ -47,6 +47,7 @@ struct InterfaceStatistics {
     std::optional<std::uint64_t> filter_accepted;  // isb_filteraccept
     std::optional<std::uint64_t> os_dropped;       // isb_osdrop
     std::optional<std::uint64_t> user_delivered;   // isb_usrdeliv
+    std::string comment;                           // opt_comment; empty = none
     // Further options, already encoded as TLVs (e.g. a custom option), written before the end.
     std::vector<std::uint8_t> extra_options;
 };
