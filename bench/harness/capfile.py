@@ -6,7 +6,7 @@ ringdump's code). This walker checks what the count cannot: which of the generat
 arrived (each UDP payload starts with "RDGEN\\0\\0\\1" and a 64-bit little-endian sequence number,
 see tests/tools/rdgen.cpp), how many came twice, and what the Interface Statistics Blocks say
 (ifdrop, osdrop) and the packets' epb_dropcount (how ringdump's drops reach a file through
-dumpcap, which does not pass an extcap's ISB on). It handles pcap (as tcpdump and netsniff-ng write it) and pcapng in host byte
+dumpcap, with the ISBs ringdump writes mid-stream). It handles pcap (as tcpdump and netsniff-ng write it) and pcapng in host byte
 order, little-endian (as every tool on this machine writes it).
 """
 

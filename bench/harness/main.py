@@ -35,7 +35,7 @@ FULL = {
     "buffer_mib": 8,
     "reps": 3,
     "traffic": [
-        {"name": "64 B", "size": 64, "count": 2_000_000,
+        {"name": "64 B", "size": 64, "count": 1_000_000,
          "rates": [250_000, 500_000, 1_000_000, 2_000_000, 0]},
         {"name": "1514 B", "size": 1514, "count": 300_000, "rates": [100_000, 250_000, 0]},
         {"name": "mix", "size": 64, "count": 500_000, "rates": [250_000],

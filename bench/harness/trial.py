@@ -133,6 +133,9 @@ def run(tool, out, load, drain_limit_s=120):
                           rx0["tx_packets"])
         row["stack_drops"] = (rx1["rx_dropped"] - rx0["rx_dropped"] +
                               testbed.softnet_dropped() - soft0)
+        # A frame XDP could not redirect into a full AF_XDP ring is one drop that the veth
+        # (rx_dropped) and the socket (XDP_STATISTICS, which ringdump reports) both count.
+        row["stack_counts_tool_drops"] = tool.live == "xdp"
         target = _find(proc.pid, tool.stop) or proc.pid
         os.kill(target, signal.SIGINT)
         try:
@@ -156,13 +159,12 @@ def run(tool, out, load, drain_limit_s=120):
             row["error"] = row["error"] or f"capinfos: {count_error}"
         walk = capfile.read(out, row.get("sent", 0) or 1)
         row["file"] = walk.as_dict()
-        # Through dumpcap, ringdump's drop counts reach the file only as epb_dropcount on the
-        # packet after each loss (dumpcap 4.0 writes no ISB for an extcap's pipe).
-        if row["kernel_drops"] is None and walk.isb:
-            row["kernel_drops"] = sum(s.get("ifdrop", 0) for s in walk.isb)
-            row["tool_drops"] = sum(s.get("osdrop", 0) for s in walk.isb)
-        elif row["kernel_drops"] is None and tool.fmt == "pcapng":
-            row["kernel_drops"], row["tool_drops"] = walk.epb_dropcount, 0
+        # Through dumpcap, ringdump's drop counts reach the file in its ISBs (cumulative: the
+        # last one counts; ringdump writes one mid-stream when it goes idle with drops no packet
+        # carried) and as epb_dropcount on the packet after each loss.
+        if row["kernel_drops"] is None and tool.fmt == "pcapng":
+            last_isb = walk.isb[-1].get("osdrop", 0) if walk.isb else 0
+            row["kernel_drops"], row["tool_drops"] = max(last_isb, walk.epb_dropcount), 0
     else:
         row["captured"] = None
         row["error"] = row["error"] or "no output file"

@@ -165,6 +165,12 @@ class AfXdpSource final : public Source {
     std::size_t read(std::span<PacketView> out) override;
     void release() override;
     SourceStats stats() override;
+    std::uint64_t unattributed_drops() const override {
+        std::uint64_t total = 0;
+        for (const Queue& queue : queues_)
+            total += queue.pending_drops;
+        return total;
+    }
     void check_error() override;
     // A frame is in the RX ring, visible, as soon as the driver's NAPI poll that redirected it
     // ends: microseconds. The margin covers a poll that is still running.
@@ -851,13 +857,7 @@ SourceStats AfXdpSource::stats() {
     stats.delivered = delivered_;
     stats.filtered_out = filtered_out_;
     stats.xdp = xdp;
-    const LinkState now = link_monitor_.query();
-    if (now.packets && link_at_start_.packets) {
-        stats.interface_packets = *now.packets - *link_at_start_.packets;
-    }
-    if (now.dropped && link_at_start_.dropped) {
-        stats.interface_dropped = *now.dropped - *link_at_start_.dropped;
-    }
+    add_interface_counters(link_at_start_, link_monitor_.query(), stats);
     return stats;
 }
 

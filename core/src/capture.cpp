@@ -129,6 +129,46 @@ CaptureResult Capture::run(const StopConditions& conditions, const std::atomic<b
         return false;
     };
 
+    // An ISB with the source's counters so far. At the end of a capture; and also mid-stream
+    // when the capture goes idle with drops that no packet has carried yet as epb_dropcount
+    // (they happened after the last packet written): through Wireshark, ringdump is stopped
+    // with the FIFO's reader, so an ISB written at the end may never reach the file, and
+    // dumpcap copies a mid-stream ISB byte for byte.
+    auto write_statistics = [&](std::size_t i, const SourceStats& stats, std::uint64_t now_ns) {
+        InterfaceStatistics isb;
+        isb.timestamp_ns = now_ns;
+        isb.start_ns = start_ns;
+        isb.end_ns = now_ns;
+        isb.if_received = stats.interface_packets;
+        isb.if_dropped = stats.interface_dropped;
+        isb.filter_accepted = stats.received;
+        isb.os_dropped = stats.dropped;
+        isb.user_delivered = result.packets_per_source[i];
+        isb.comment = drop_causes_text(stats);
+        if (i == 0 && annotator_ != nullptr) {
+            // The annotator's counters cover every interface: they go with the first one, as a
+            // custom option (a custom block would show up as an extra record in Wireshark 4.0).
+            std::vector<std::uint8_t> value(4);
+            const std::uint32_t pen = annotation::kPen;
+            std::memcpy(value.data(), &pen, sizeof pen);
+            const std::vector<std::uint8_t> counters = annotator_->counters_payload();
+            value.insert(value.end(), counters.begin(), counters.end());
+            append_option(isb.extra_options, annotation::kOptionCode, value);
+        }
+        return writer.write_statistics(sources_[i]->interface_id(), isb);
+    };
+    // Drops reported in an interim ISB, per source, so that one idle stretch writes one.
+    std::vector<std::uint64_t> drops_in_isb(sources_.size(), 0);
+    auto report_uncarried_drops = [&](std::size_t i) {
+        if (sources_[i]->unattributed_drops() == 0) return true;
+        const SourceStats stats = sources_[i]->stats();
+        if (stats.dropped == drops_in_isb[i]) return true;
+        drops_in_isb[i] = stats.dropped;
+        if (write_statistics(i, stats, realtime_ns())) return true;
+        result.reason = StopReason::reader_gone;
+        return false;
+    };
+
     bool running = open;
     while (running && !time_to_stop()) {
         bool progressed = false;
@@ -184,6 +224,7 @@ CaptureResult Capture::run(const StopConditions& conditions, const std::atomic<b
             } catch (const Error& failure) {
                 running = fail(failure);
             }
+            if (running && ready == 0) running = report_uncarried_drops(i);
         }
     }
 
@@ -215,29 +256,7 @@ CaptureResult Capture::run(const StopConditions& conditions, const std::atomic<b
         SourceStats stats = sources_[i]->stats();
         result.stats.push_back(stats);
         if (result.reason == StopReason::reader_gone) continue;
-        InterfaceStatistics isb;
-        isb.timestamp_ns = end_ns;
-        isb.start_ns = start_ns;
-        isb.end_ns = end_ns;
-        isb.if_received = stats.interface_packets;
-        isb.if_dropped = stats.interface_dropped;
-        isb.filter_accepted = stats.received;
-        isb.os_dropped = stats.dropped;
-        isb.user_delivered = result.packets_per_source[i];
-        isb.comment = drop_causes_text(stats);
-        if (i == 0 && annotator_ != nullptr) {
-            // The annotator's counters cover every interface: they go with the first one, as a
-            // custom option (a custom block would show up as an extra record in Wireshark 4.0).
-            std::vector<std::uint8_t> value(4);
-            const std::uint32_t pen = annotation::kPen;
-            std::memcpy(value.data(), &pen, sizeof pen);
-            const std::vector<std::uint8_t> counters = annotator_->counters_payload();
-            value.insert(value.end(), counters.begin(), counters.end());
-            append_option(isb.extra_options, annotation::kOptionCode, value);
-        }
-        if (!writer.write_statistics(sources_[i]->interface_id(), isb)) {
-            result.reason = StopReason::reader_gone;
-        }
+        if (!write_statistics(i, stats, end_ns)) result.reason = StopReason::reader_gone;
     }
     result.bytes_written = writer.bytes_written();
     return result;

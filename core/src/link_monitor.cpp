@@ -79,4 +79,9 @@ LinkState LinkMonitor::query() {
     }
 }
 
+void add_interface_counters(const LinkState& start, const LinkState& now, SourceStats& stats) {
+    if (now.packets && start.packets) stats.interface_packets = *now.packets - *start.packets;
+    if (now.dropped && start.dropped) stats.interface_dropped = *now.dropped - *start.dropped;
+}
+
 }  // namespace ringdump

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <optional>
 
+#include "ringdump/source.h"
+
 namespace ringdump {
 
 struct LinkState {
@@ -15,6 +17,10 @@ struct LinkState {
     std::optional<std::uint64_t> packets;  // received + sent
     std::optional<std::uint64_t> dropped;  // receive + transmit drops
 };
+
+// The device's counters moved from `start` to `now`, into stats (left unset where the device
+// keeps no counter).
+void add_interface_counters(const LinkState& start, const LinkState& now, SourceStats& stats);
 
 class LinkMonitor {
   public:

@@ -83,6 +83,12 @@ class TpacketSource final : public Source {
         return reinterpret_cast<tpacket_block_desc*>(ring_ + std::size_t{index} * block_size_);
     }
     std::uint64_t read_kernel_counters();  // returns the drops since the previous read
+    std::uint64_t unattributed_drops() const override {
+        std::uint64_t total = pending_drops_;
+        for (const std::uint64_t drops : drops_before_block_)
+            total += drops;
+        return total;
+    }
     [[noreturn]] void fail(ErrorKind kind, const std::string& what) const;
 
     std::string name_;
@@ -356,19 +362,19 @@ std::uint64_t TpacketSource::read_kernel_counters() {
 }
 
 SourceStats TpacketSource::stats() {
-    read_kernel_counters();
+    // Drops read here happened before the next block the kernel fills, which is the one read()
+    // looks at next once everything read has been given back (the only time this is called
+    // with packets flowing is at the end).
+    if (const std::uint64_t drops = read_kernel_counters();
+        drops != 0 && !drops_before_block_.empty()) {
+        drops_before_block_[read_block_] += drops;
+    }
     SourceStats stats;
     stats.received = received_;
     stats.dropped = dropped_;
     stats.freezes = freezes_;
     stats.delivered = delivered_;
-    const LinkState now = link_.query();
-    if (now.packets && link_at_start_.packets) {
-        stats.interface_packets = *now.packets - *link_at_start_.packets;
-    }
-    if (now.dropped && link_at_start_.dropped) {
-        stats.interface_dropped = *now.dropped - *link_at_start_.dropped;
-    }
+    add_interface_counters(link_at_start_, link_.query(), stats);
     return stats;
 }
 

@@ -66,6 +66,7 @@ class FakeSource final : public Source {
         // partly filled TPACKET_V3 block; handover_delay is what the source then promises.
         std::size_t held_back = 0;
         std::chrono::milliseconds handover_delay{0};
+        std::uint64_t unattributed_drops = 0;  // drops counted after the last packet
     };
 
     struct Counters {
@@ -162,6 +163,7 @@ class FakeSource final : public Source {
     }
 
     std::chrono::milliseconds handover_delay() const override { return config_.handover_delay; }
+    std::uint64_t unattributed_drops() const override { return config_.unattributed_drops; }
 
     void check_error() override {
         ++counters_->check_error_calls;
@@ -495,6 +497,40 @@ TEST(Capture, DurationLimitEndsAnIdleCapture) {
     EXPECT_GE(elapsed, std::chrono::milliseconds(60));
     EXPECT_LT(elapsed, std::chrono::seconds(3));
     EXPECT_EQ(block_types(out.blocks), (std::vector<std::uint32_t>{rd::kShb, rd::kIdb, rd::kIsb}));
+}
+
+// Drops after the last packet have no packet to carry them as epb_dropcount. When the capture
+// goes idle, one ISB with the counters so far goes out mid-stream (one per idle stretch, not one
+// per idle poll), so that a reader stopped with ringdump (Wireshark's) still has them.
+TEST(Capture, IdleCaptureWritesAnInterimStatisticsBlockForDropsNoPacketCarries) {
+    FakeSource::Config config;
+    config.packets = 5;
+    config.readiness = FakeSource::Readiness::never;
+    config.stats.received = 25;
+    config.stats.dropped = 20;
+    config.unattributed_drops = 20;
+    Fake fake = make_fake(config);
+    std::atomic<bool> stop{false};
+    StopConditions conditions;
+    conditions.duration = std::chrono::milliseconds(700);  // at least three idle polls
+    const Output out = capture_to_memory(sources_of(fake), conditions, stop);
+
+    std::vector<std::uint32_t> expected = {rd::kShb, rd::kIdb};
+    expected.insert(expected.end(), 5, rd::kEpb);
+    expected.push_back(rd::kIsb);  // the interim one
+    expected.push_back(rd::kIsb);  // the final one
+    EXPECT_EQ(block_types(out.blocks), expected);
+    const auto isbs = out.blocks.of_type(rd::kIsb);
+    ASSERT_EQ(isbs.size(), 2u);
+    const rd::InterfaceStatistics interim = rd::decode_isb(*isbs[0]);
+    EXPECT_EQ(interim.options.u64(7), 20u);  // isb_osdrop
+    EXPECT_EQ(interim.options.u64(8), 5u);   // isb_usrdeliv
+
+    // Without uncarried drops, no interim block.
+    config.unattributed_drops = 0;
+    Fake quiet = make_fake(config);
+    const Output plain = capture_to_memory(sources_of(quiet), conditions, stop);
+    EXPECT_EQ(plain.blocks.of_type(rd::kIsb).size(), 1u);
 }
 
 TEST(Capture, SizeLimitStopsOnceTheOutputIsBigEnough) {

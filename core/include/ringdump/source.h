@@ -125,6 +125,9 @@ class Source {
     // Called after POLLERR. Throws Error when the capture cannot go on (interface removed);
     // returns if it can.
     virtual void check_error() = 0;
+    // Drops the source has counted but not yet attached to a packet as drops_before (they
+    // happened after the last packet read). Asked only when the capture is idle.
+    virtual std::uint64_t unattributed_drops() const { return 0; }
     // True once a finite source (a file) has handed out its last packet.
     virtual bool exhausted() const { return false; }
     // Longest time a packet the kernel has accepted can stay invisible to read(): a partly
