@@ -181,9 +181,9 @@ def plot(results, out_dir):
     if not kinds:
         kinds = [t["name"] for t in results["config"]["traffic"]][:1]
     data_dir = tempfile.mkdtemp(prefix="ringdump-plot.")
-    script = ["set terminal pngcairo size 1400,{} font 'sans,10'".format(420 * len(kinds)),
+    script = ["set terminal pngcairo size 1400,{} font 'sans,10'".format(560 * len(kinds)),
               f"set output '{os.path.join(out_dir, 'results.png')}'",
-              f"set multiplot layout {len(kinds)},2", "set key outside right",
+              f"set multiplot layout {len(kinds)},2", "set key below font ',8'",
               "set grid", "set datafile separator '\\t'", "set xlabel 'offered, Mpps'"]
     for kind in kinds:
         files = []
@@ -209,6 +209,8 @@ def plot(results, out_dir):
         for col, ylabel in ((2, "loss %"), (3, "CPU ns per packet (tool)")):
             script.append(f"set title '{kind} frames: {ylabel}'")
             script.append(f"set ylabel '{ylabel}'")
+            # CPU spans 100 ns (tcpdump) to 5 µs (dumpcap reading a FIFO): a log scale.
+            script.append("set logscale y" if col == 3 else "unset logscale y")
             script.append("plot " + ", ".join(
                 f"'{p}' using 1:{col} with linespoints title '{t}'" for p, t in files))
     script.append("unset multiplot")
