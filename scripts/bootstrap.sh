@@ -17,6 +17,8 @@ packages=(
     libbpf-dev libxdp-dev linux-libc-dev
     # benchmarks: the peers, the report's plot
     tcpdump netsniff-ng libbenchmark-dev python3 gnuplot-nox
+    # the man page, the packages and their checks (packaging/)
+    go-md2man man-db debhelper dpkg-dev lintian libcap2-bin rpm rpmlint
 )
 
 missing=()

@@ -32,9 +32,8 @@ Sink Sink::open(const std::string& path) {
     }
     if (fd < 0) {
         const int error = errno;
-        throw Error(error == EACCES || error == EPERM ? ErrorKind::permission : ErrorKind::io,
-                    path + ": cannot open for writing: " + errno_text(error) +
-                        "; choose a path you can write to");
+        throw Error(ErrorKind::io, path + ": cannot open for writing: " + errno_text(error) +
+                                       "; choose a path you can write to");
     }
     return Sink(fd, true, path);
 }

@@ -3,10 +3,10 @@
 
 #include <unistd.h>
 
-#include <climits>
 #include <cstdio>
 #include <memory>
 
+#include "privileges.h"
 #include "ringdump/annotator.h"
 #include "ringdump/capture.h"
 #include "ringdump/file_source.h"
@@ -17,12 +17,6 @@
 
 namespace ringdump::app {
 namespace {
-
-std::string executable_path() {
-    char path[PATH_MAX] = {};
-    const ssize_t length = ::readlink("/proc/self/exe", path, sizeof path - 1);
-    return length > 0 ? std::string(path, static_cast<std::size_t>(length)) : "ringdump";
-}
 
 std::string_view stop_reason_text(StopReason reason) {
     switch (reason) {
@@ -106,11 +100,9 @@ void print_summary(const Capture& capture, const CaptureResult& result, const An
 
 std::string error_line(const Error& error) {
     std::string line = "ringdump: " + std::string(error.what());
-    if (error.kind() == ErrorKind::permission) {
-        line +=
-            "; run as root, or grant the capability once: sudo setcap "
-            "cap_net_raw,cap_net_admin=eip " +
-            executable_path();
+    if (error.kind() == ErrorKind::permission &&
+        dynamic_cast<const CaptureRefused*>(&error) == nullptr) {
+        line += "; " + permission_hint();
     }
     return line;
 }
@@ -119,6 +111,7 @@ int run_capture(const Settings& settings, Sink& sink) {
     const bool extcap = settings.mode == Mode::extcap_capture;
     const bool live = settings.mode != Mode::annotate;
     try {
+        check_capture_privileges(settings);
         std::vector<std::unique_ptr<Source>> sources;
         if (!live) sources.push_back(open_file_source(settings.input));
         for (const std::string& interface : settings.interfaces) {
@@ -137,6 +130,10 @@ int run_capture(const Settings& settings, Sink& sink) {
                              description.snap_length, note.empty() ? "" : ", ", note.c_str());
             }
         }
+
+        // Every socket is open and every XDP program attached: what parses packets and writes
+        // files from here on holds no privilege.
+        drop_privileges(capabilities_needed_after_open(settings));
 
         StopConditions conditions;
         conditions.packets = settings.packet_count;

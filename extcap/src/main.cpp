@@ -11,6 +11,7 @@
 #include "extcap_text.h"
 #include "interface_list.h"
 #include "log.h"
+#include "privileges.h"
 #include "ringdump/capture_filter.h"
 #include "ringdump/error.h"
 #include "ringdump/interfaces.h"
@@ -22,6 +23,14 @@
 
 using namespace ringdump;
 using namespace ringdump::app;
+
+// ringdump-capture, the capture helper packages install with file capabilities, is this file
+// compiled with RINGDUMP_CAPTURE_HELPER_MAIN (privileges.h).
+#ifdef RINGDUMP_CAPTURE_HELPER_MAIN
+constexpr bool kCaptureHelper = true;
+#else
+constexpr bool kCaptureHelper = false;
+#endif
 
 namespace {
 
@@ -37,11 +46,18 @@ std::uint16_t link_type_of(const std::string& interface) {
 // Wireshark's --capture: the FIFO is opened before anything can fail, because dumpcap waits
 // on it forever if the extcap exits without opening it; errors then reach the user as our
 // stderr line ("Error by extcap pipe: ...").
-int extcap_capture(std::span<const std::string_view> args) {
+int extcap_capture(std::span<const std::string_view> args, char** argv) {
     const std::string fifo = fifo_path(args);
     if (fifo.empty()) {
         std::fprintf(stderr, "ringdump: --capture needs --fifo PATH; Wireshark always passes it\n");
         return 1;
+    }
+    // Before the FIFO is opened, so that the helper opens it; a bad command line is reported
+    // below, once the FIFO is open.
+    try {
+        run_capture_helper_if_needed(parse_settings(args), argv);
+    } catch (const UsageError&) {
+    } catch (const Error&) {
     }
     try {
         Sink sink = Sink::open(fifo);
@@ -79,6 +95,7 @@ int standalone_capture(const Settings& settings) {
         return 1;
     }
     try {
+        check_capture_privileges(settings);  // before the output file is created
         Sink sink = Sink::open(output);
         return run_capture(settings, sink);
     } catch (const Error& error) {
@@ -90,9 +107,13 @@ int standalone_capture(const Settings& settings) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // Setuid root (where the filesystem could not hold file capabilities): the real user with
+    // the capture capabilities only, before anything else happens.
+    take_capture_capabilities();
+    set_capture_helper_role(kCaptureHelper);
     std::vector<std::string_view> args(argv + 1, argv + argc);
     install_stop_handlers();
-    if (is_extcap_capture(args)) return extcap_capture(args);
+    if (is_extcap_capture(args)) return extcap_capture(args, argv);
 
     Settings settings;
     try {
@@ -103,6 +124,11 @@ int main(int argc, char** argv) {
     }
 
     try {
+        if (settings.mode == Mode::capture) {
+            run_capture_helper_if_needed(settings, argv);
+        } else {
+            drop_privileges(0);  // nothing but a live capture needs any
+        }
         switch (settings.mode) {
             case Mode::help:
                 print(usage_text());

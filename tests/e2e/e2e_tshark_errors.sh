@@ -83,7 +83,7 @@ expect_extcap_error interface_down \
 mkdir -p "$T/nobody"
 chown 65534:65534 "$T/nobody"
 expect_extcap_error no_permission \
-    "$veth: no permission .*CAP_NET_RAW.*setcap cap_net_raw,cap_net_admin=eip $E2E_EXTCAP\$" \
+    "capturing on $veth needs cap_net_raw, which this process does not have \(it has no capabilities\): run as root, or grant it once with: sudo setcap cap_net_raw,cap_net_admin,cap_bpf,cap_ipc_lock=p $E2E_EXTCAP\$" \
     nobody "$veth"
 
 # A non-existent interface, run the way Wireshark runs the extcap: the FIFO must be opened
