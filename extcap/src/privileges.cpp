@@ -147,11 +147,21 @@ std::string refusal(const Settings& settings, CapabilityMask missing) {
     const std::string helper = kCaptureHelperPath;
     const std::string enable_hint = kCaptureEnableHint;
     const std::string caps = capability_names(capture_capabilities()) + "=p";
+    if (const CapabilityMask root_only = missing & ~capture_capabilities(); root_only != 0) {
+        // What no capture helper is granted (CAP_SYS_ADMIN for --xdp-share).
+        return what_lacks(settings, missing) + ": " + capability_names(root_only) +
+               " is for root only" +
+               (settings.xdp.share ? " (libxdp needs it to share XDP with other programs): run "
+                                     "as root, or capture without --xdp-share"
+                                   : ": run as root");
+    }
     if (g_capture_helper) {
         // The helper runs without its file capabilities: the package was told that only root
         // captures, or the filesystem could not hold them.
         return what_lacks(settings, missing) + ": " + executable_path() +
-               " holds no capture capabilities, so only root may capture here; " +
+               (effective_capabilities() == 0 ? " holds no capture capabilities"
+                                              : " does not hold them") +
+               ", so only root may capture here; " +
                (enable_hint.empty()
                     ? "grant them with: sudo setcap " + caps + " " + executable_path()
                     : "to let a group capture, run: " + enable_hint);
@@ -191,12 +201,19 @@ CapabilityMask capabilities_needed_to_open(const Settings& settings) {
         needed |= bit(CAP_NET_ADMIN) | bpf_capability();
         // UMEM pages are charged to RLIMIT_MEMLOCK unless CAP_IPC_LOCK.
         if (!memlock_unlimited()) needed |= bit(CAP_IPC_LOCK);
+        // libxdp finds the programs already attached by id (BPF_PROG_GET_FD_BY_ID), which
+        // needs CAP_SYS_ADMIN on every kernel up to 6.18 at least; without it, it attaches
+        // and then cannot detach.
+        if (settings.xdp.share) needed |= bit(CAP_SYS_ADMIN);
     }
     return needed;
 }
 
 CapabilityMask capabilities_needed_after_open(const Settings& settings) {
-    if (uses_afxdp(settings) && settings.xdp.share) return bit(CAP_NET_ADMIN) | bpf_capability();
+    // libxdp rewrites its dispatcher to detach at the end, finding it by id again.
+    if (uses_afxdp(settings) && settings.xdp.share) {
+        return bit(CAP_NET_ADMIN) | bpf_capability() | bit(CAP_SYS_ADMIN);
+    }
     return 0;
 }
 

@@ -32,8 +32,8 @@ void set_capture_helper_role(bool helper);
 // What a capture with these settings needs while opening its sources; 0 when it reads a file.
 CapabilityMask capabilities_needed_to_open(const Settings& settings);
 
-// What it still needs after the sources are open: with --xdp-share, libxdp rewrites its
-// dispatcher to detach at the end (CAP_NET_ADMIN and CAP_BPF); otherwise nothing.
+// What it still needs after the sources are open: with --xdp-share, libxdp finds and rewrites
+// its dispatcher to detach at the end (CAP_NET_ADMIN, CAP_BPF, CAP_SYS_ADMIN); otherwise nothing.
 CapabilityMask capabilities_needed_after_open(const Settings& settings);
 
 // This process's effective capabilities.

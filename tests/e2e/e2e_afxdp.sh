@@ -144,6 +144,18 @@ expect_match "foreign program: names its id, the mode and the fix" \
 expect_eq "foreign program: left attached" "$foreign" "$(xdp_program_id $net-cap "$veth")"
 ip -n $net-cap link set dev "$veth" xdpgeneric off
 
+# --xdp-share: attached through libxdp, and detached at the end although the capture dropped
+# every other capability once open (libxdp needs CAP_SYS_ADMIN to find its programs by id).
+status=0
+timeout 60 ip netns exec $net-cap "$RINGDUMP" -i "$veth" --backend afxdp --xdp-take-host-traffic \
+    --xdp-share -a duration:0.5 -w "$T/share.pcapng" --log-level debug 2>"$T/share.err" || status=$?
+expect_eq "--xdp-share: exit status" 0 "$status"
+expect_match "--xdp-share: through libxdp" 'through libxdp' "$(cat "$T/share.err")"
+expect_match "--xdp-share: keeps only what detaching needs" \
+    'capabilities after opening the capture: cap_net_admin,cap_bpf,cap_sys_admin' "$(cat "$T/share.err")"
+expect_eq "--xdp-share: nothing left attached" "" "$(xdp_program_id $net-cap "$veth")"
+ip -n $net-cap link set dev "$veth" xdp off 2>/dev/null || true
+
 # auto never picks AF_XDP: not with addresses, not without (a mirror port).
 for state in "with addresses" "without addresses"; do
     [[ $state == "without addresses" ]] && ip -n $net-cap addr flush dev "$veth"

@@ -5,8 +5,9 @@
 #     Wireshark's folder, the link on PATH, `man ringdump`;
 #   - a user in the group wireshark: tshark -D lists ringdump's interfaces, tshark -i
 #     ringdump-<veth> captures (annotations dissected by the installed plugin), ringdump in a
-#     pipeline works, and the capture process holds no capability once the capture is open
-#     (/proc/PID/status);
+#     pipeline works, AF_XDP works with the helper's capabilities (--xdp-share, root only, is
+#     refused in one line), and the capture process holds no capability once the capture is
+#     open (/proc/PID/status);
 #   - a user outside the group, and one added to it after logging in, get ringdump's one-line
 #     refusal naming the fix; with "only root captures" answered, the refusal says how to change
 #     it; the setuid-root fallback turns into the user with nothing once open;
@@ -85,13 +86,20 @@ man_text=$(MANWIDTH=80 MANPAGER=cat PAGER=cat man ringdump 2>"$E2E_TMP/man.err" 
 expect_match "man ringdump renders (NAME, PERMISSIONS)" $'NAME\n.*ringdump.*PERMISSIONS' "$man_text"
 expect_eq "man ringdump: no warnings" "" "$(cat "$E2E_TMP/man.err")"
 
-# as_user USER CMD...: CMD in the capture namespace as USER with USER's groups from the group
-# database (a fresh login), and a clean environment.
+# user_command USER [--clear-groups]: sets AS_USER to the command prefix that runs a command in
+# the capture namespace as USER, with USER's groups from the group database (a fresh login) or
+# none, and a clean environment. An array, so that it can follow timeout / e2e_bg.
+user_command() {
+    local groups=--init-groups
+    [[ ${2:-} == --clear-groups ]] && groups=--clear-groups
+    AS_USER=(ip netns exec "$net-cap" setpriv --reuid="$1" --regid="$1" "$groups"
+        env -i HOME="$E2E_TMP/home-$1" PATH=/usr/sbin:/usr/bin:/sbin:/bin)
+}
+# as_user USER CMD...: CMD run that way.
 as_user() {
-    local user=$1
+    user_command "$1"
     shift
-    ip netns exec "$net-cap" setpriv --reuid="$user" --regid="$user" --init-groups \
-        env -i HOME="$E2E_TMP/home-$user" PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@"
+    "${AS_USER[@]}" "$@"
 }
 
 # --- A member of the group ---------------------------------------------------------------------
@@ -103,9 +111,8 @@ expect_match "tshark -G plugins as $IN_USER loads the installed plugin" "ringdum
 
 # A capture through tshark and the extcap, as the user; traffic from the peer namespace.
 capture=$E2E_TMP/in.pcapng
-e2e_bg timeout 60 ip netns exec "$net-cap" setpriv --reuid="$IN_USER" --regid="$IN_USER" \
-    --init-groups env -i HOME="$E2E_TMP/home-$IN_USER" PATH=/usr/sbin:/usr/bin:/sbin:/bin \
-    tshark -q -i "ringdump-$ifname" -o "extcap.ringdump_$ifname.localnet:198.18.0.1/32" -w - \
+user_command "$IN_USER"
+e2e_bg timeout 60 "${AS_USER[@]}" tshark -q -i "ringdump-$ifname" -o "extcap.ringdump_$ifname.localnet:198.18.0.1/32" -w - \
     -a duration:30 -c 200 >"$capture" 2>"$E2E_TMP/in.err"
 tshark_pid=$E2E_LAST_PID
 wait_capture_live "$net-cap" "$ifname" "$tshark_pid" 20 ||
@@ -132,8 +139,8 @@ down=$(as_user "$IN_USER" tshark -r "$capture" -Y 'udp.dstport == 9000 && ringdu
 expect_eq "received datagrams with ringdump.dir == \"down\" (installed plugin)" 200 "$down"
 
 # The command on PATH, in a pipeline, as the user.
-e2e_bg timeout 60 ip netns exec "$net-cap" setpriv --reuid="$IN_USER" --regid="$IN_USER" \
-    --init-groups env -i PATH=/usr/bin:/bin ringdump -i "$ifname" -c 50 -q -w - \
+user_command "$IN_USER"
+e2e_bg timeout 60 "${AS_USER[@]}" ringdump -i "$ifname" -c 50 -q -w - \
     >"$E2E_TMP/pipe.pcapng" 2>"$E2E_TMP/pipe.err"
 pipe_pid=$E2E_LAST_PID
 wait_capture_live "$net-cap" "$ifname" "$pipe_pid" 20 ||
@@ -142,6 +149,36 @@ send_udp "$net-peer" 198.18.0.1 9000 40001 50 2000
 e2e_wait_exit "$pipe_pid" 30
 expect_eq "ringdump -w - as $IN_USER: exit status" 0 "$E2E_STATUS"
 expect_eq "ringdump -w - as $IN_USER: packets" 50 "$(pcap_count "$E2E_TMP/pipe.pcapng")"
+
+# AF_XDP as the user: the helper's capabilities are enough to load and attach the XDP program
+# and pin the packet memory (no CAP_PERFMON, no CAP_SYS_ADMIN), and are dropped once it runs.
+# (The package always has the AF_XDP backend: packaging/debian/rules turns it on.)
+user_command "$IN_USER"
+e2e_bg timeout 60 "${AS_USER[@]}" ringdump -i "$ifname" --backend afxdp \
+    --xdp-take-host-traffic -c 40 -q -w - >"$E2E_TMP/xdp.pcapng" 2>"$E2E_TMP/xdp.err"
+xdp_pid=$E2E_LAST_PID
+if wait_capture_live "$net-cap" "$ifname" "$xdp_pid" 20; then
+    helper_pid=$(pgrep -f "^$HELPER " | head -n 1 || true)
+    expect_eq "AF_XDP as $IN_USER: capabilities once attached" \
+        "$(printf 'CapPrm:\t0000000000000000\nCapEff:\t0000000000000000')" \
+        "$(grep -E '^(CapEff|CapPrm):' "/proc/${helper_pid:-0}/status" 2>&1)"
+    send_udp "$net-peer" 198.18.0.1 9000 40003 40 2000
+    e2e_wait_exit "$xdp_pid" 30
+    expect_eq "AF_XDP as $IN_USER: exit status" 0 "$E2E_STATUS"
+    expect_eq "AF_XDP as $IN_USER: packets" 40 "$(pcap_count "$E2E_TMP/xdp.pcapng")"
+else
+    check_fail "AF_XDP as $IN_USER did not start: $(cat "$E2E_TMP/xdp.err")"
+fi
+
+# --xdp-share needs CAP_SYS_ADMIN, which the helper is never granted: a clear refusal.
+status=0
+err=$(as_user "$IN_USER" ringdump -i "$ifname" --backend afxdp --xdp-take-host-traffic \
+    --xdp-share -c 1 -w /dev/null 2>&1 >/dev/null) || status=$?
+expect_eq "--xdp-share as $IN_USER: the refusal" \
+    "ringdump: capturing on $ifname needs cap_sys_admin, which this process does not have: cap_sys_admin is for root only (libxdp needs it to share XDP with other programs): run as root, or capture without --xdp-share" \
+    "$err"
+expect_eq "--xdp-share as $IN_USER: exit status" 1 "$status"
+expect_eq "--xdp-share as $IN_USER: nothing attached" "" "$(ip -n "$net-cap" -j link show dev "$ifname" | grep -o '"xdp":{' || true)"
 
 # --- Users who may not capture -----------------------------------------------------------------
 refusal="you may not capture: only root and members of the group 'wireshark' may run $HELPER; add yourself with 'sudo usermod -aG wireshark $OUT_USER' and log in again"
@@ -157,8 +194,8 @@ expect_eq "ringdump as $OUT_USER: exit status" 1 "$status"
 
 # In the group database but not in this session's groups (added after logging in).
 usermod -aG wireshark "$OUT_USER"
-err=$(ip netns exec "$net-cap" setpriv --reuid="$OUT_USER" --regid="$OUT_USER" --clear-groups \
-    env -i PATH=/usr/bin:/bin ringdump -i "$ifname" -w /dev/null -c 1 2>&1 >/dev/null || true)
+user_command "$OUT_USER" --clear-groups
+err=$("${AS_USER[@]}" ringdump -i "$ifname" -w /dev/null -c 1 2>&1 >/dev/null || true)
 expect_eq "ringdump, added to the group after logging in" \
     "ringdump: you were added to the group 'wireshark' after this session started: log out and in again (or run 'newgrp wireshark'), then capture again" "$err"
 gpasswd -d "$OUT_USER" wireshark >/dev/null
@@ -166,8 +203,8 @@ gpasswd -d "$OUT_USER" wireshark >/dev/null
 # --- Setuid-root fallback (a filesystem without file capabilities) ------------------------------
 setcap -r "$HELPER"
 chmod 4750 "$HELPER"
-e2e_bg timeout 60 ip netns exec "$net-cap" setpriv --reuid="$IN_USER" --regid="$IN_USER" \
-    --init-groups env -i PATH=/usr/bin:/bin ringdump -i "$ifname" -c 20 -q -w - \
+user_command "$IN_USER"
+e2e_bg timeout 60 "${AS_USER[@]}" ringdump -i "$ifname" -c 20 -q -w - \
     >"$E2E_TMP/suid.pcapng" 2>"$E2E_TMP/suid.err"
 suid_pid=$E2E_LAST_PID
 if wait_capture_live "$net-cap" "$ifname" "$suid_pid" 20; then
