@@ -40,6 +40,7 @@ ifname=${net}c
 # --- Machine state, restored at exit -----------------------------------------------------------
 old_answer=$(debconf-show wireshark-common 2>/dev/null |
     sed -n 's/^[* ]*wireshark-common\/install-setuid: *//p')
+had_group=$(getent group wireshark >/dev/null && echo yes || echo no)
 set_answer() {
     echo "wireshark-common wireshark-common/install-setuid boolean $1" | debconf-set-selections
 }
@@ -48,6 +49,8 @@ restore() {
     userdel "$IN_USER" 2>/dev/null || true
     userdel "$OUT_USER" 2>/dev/null || true
     if [[ -n $old_answer ]]; then set_answer "$old_answer"; fi
+    # The package's postinst made the group for this test: gone with it.
+    if [[ $had_group == no ]]; then groupdel wireshark 2>/dev/null || true; fi
 }
 e2e_on_exit restore
 e2e_testnet "$net"
