@@ -202,8 +202,8 @@ CapabilityMask capabilities_needed_to_open(const Settings& settings) {
         // UMEM pages are charged to RLIMIT_MEMLOCK unless CAP_IPC_LOCK.
         if (!memlock_unlimited()) needed |= bit(CAP_IPC_LOCK);
         // libxdp finds the programs already attached by id (BPF_PROG_GET_FD_BY_ID), which
-        // needs CAP_SYS_ADMIN on every kernel up to 6.18 at least; without it, it attaches
-        // and then cannot detach.
+        // needs CAP_SYS_ADMIN. Seen on 6.18: with CAP_NET_ADMIN and CAP_BPF only, libxdp
+        // attached the program and then could not detach it (e2e.afxdp checks the detach).
         if (settings.xdp.share) needed |= bit(CAP_SYS_ADMIN);
     }
     return needed;
