@@ -111,7 +111,6 @@ int run_capture(const Settings& settings, Sink& sink) {
     const bool extcap = settings.mode == Mode::extcap_capture;
     const bool live = settings.mode != Mode::annotate;
     try {
-        check_capture_privileges(settings);
         std::vector<std::unique_ptr<Source>> sources;
         if (!live) sources.push_back(open_file_source(settings.input));
         for (const std::string& interface : settings.interfaces) {

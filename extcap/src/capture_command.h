@@ -10,7 +10,8 @@
 namespace ringdump::app {
 
 // Returns the process exit status. Fatal errors are printed as one line on stderr. Captures from
-// the interfaces of settings, or (Mode::annotate) reads settings.input.
+// the interfaces of settings, or (Mode::annotate) reads settings.input. The caller has checked
+// the privileges first (check_capture_privileges), before creating the output.
 int run_capture(const Settings& settings, Sink& sink);
 
 // The one-line message for an error, with the fix that depends on how ringdump was started.

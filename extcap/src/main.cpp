@@ -69,6 +69,7 @@ int extcap_capture(std::span<const std::string_view> args, char** argv) {
         for (const std::string& ignored : settings.ignored) {
             log(LogLevel::info, "ignoring unknown extcap argument '" + ignored + "'");
         }
+        check_capture_privileges(settings);  // after the FIFO: Wireshark shows the refusal
         return run_capture(settings, sink);
     } catch (const UsageError& error) {
         std::fprintf(stderr, "ringdump: %s\n", error.what());
